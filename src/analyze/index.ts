@@ -1,0 +1,10 @@
+// Public entry of static inference: analyse source files, packages and whole installed trees.
+export { analyzeSource, type SourceKind, type AnalyzeOptions } from './file.js';
+export { analyzeProject, defaultCacheFile, union, type AnalyzeProjectOptions, type ProjectAnalysis } from './project.js';
+export type { CopyAnalysis } from './package.js';
+export { nodePowers, type ReadPowers, type DirEntry } from './powers.js';
+export { CATEGORIES, DANGEROUS, entryCategories, capabilityCategories, builtinCategories, globalCategories, splitKey, type Category } from './categories.js';
+export { DETECTORS } from './detectors/index.js';
+export type {
+  FileFacts, PackageAnalysis, PackageCopy, PackageWarning, Evidence, WarningKind, CapabilitySource,
+} from './types.js';

@@ -1,0 +1,319 @@
+// Analyses one installed package copy: finds its entry points, follows its own files from there
+// (static requires and imports), and turns the facts of those files into a policy entry with evidence.
+import { createHash } from 'node:crypto';
+import { dirname, join, relative, sep } from 'node:path';
+import { builtinModuleOf, normalizeEntry, packageNameOf, type PackagePolicy } from '../policy/index.js';
+import type { FactsCache } from './cache.js';
+import type { SourceKind } from './file.js';
+import { installScripts, readManifest, type Manifest } from './manifest.js';
+import type { AnalysisPool } from './pool.js';
+import type { ReadPowers } from './powers.js';
+import { allTargets, mapTargets, resolveFile } from './resolve.js';
+import { listPackageFiles, type FoundCopy } from './tree.js';
+import { ANALYZER_VERSION } from './cache.js';
+import type { Evidence, FileFacts, PackageWarning, WarningKind } from './types.js';
+
+const JS_FILE = /\.(c|m)?js$/;
+const NATIVE_HELPERS = new Set(['bindings', 'node-gyp-build', 'prebuild-install', 'node-pre-gyp', '@mapbox/node-pre-gyp', 'node-addon-api', 'nan', 'prebuildify', 'cmake-js']);
+const MAX_EVIDENCE = 12;
+
+export interface CopyAnalysis {
+  copy: FoundCopy;
+  manifest: Manifest;
+  /** sha256 (base64, SRI style) of every file, relative path → hash; symlinks map to "symlink:<target>". */
+  files: Record<string, string>;
+  inferred: PackagePolicy;
+  evidence: Record<string, Evidence[]>;
+  warnings: PackageWarning[];
+  scripts: Record<string, string>;
+  filesAnalysed: number;
+}
+
+export interface CopyContext {
+  powers: ReadPowers;
+  pool: AnalysisPool;
+  cache: FactsCache;
+  maxFileBytes: number;
+}
+
+class EvidenceSink {
+  readonly evidence: Record<string, Evidence[]> = {};
+  readonly warnings: PackageWarning[] = [];
+  readonly caps = { builtins: new Set<string>(), globals: new Set<string>(), packages: new Set<string>() };
+  native = false;
+
+  add(key: string, ev: Evidence): void {
+    const list = (this.evidence[key] ??= []);
+    if (list.length < MAX_EVIDENCE && !list.some((e) => e.file === ev.file && e.line === ev.line)) list.push(ev);
+  }
+
+  warn(kind: WarningKind, ev: Evidence, message: string): void {
+    if (this.warnings.length < 200) this.warnings.push({ kind, message, ...ev });
+  }
+}
+
+export async function analyzeCopy(copy: FoundCopy, ctx: CopyContext): Promise<CopyAnalysis> {
+  const { powers } = ctx;
+  const dir = copy.dir;
+  const sink = new EvidenceSink();
+  const where = (rel: string) => `${copy.path}/${rel}`;
+  let manifestBytes: Buffer | null = null;
+  try {
+    manifestBytes = powers.readFile(join(dir, 'package.json'));
+  } catch {
+    manifestBytes = null;
+  }
+  const manifest = readManifest(manifestBytes);
+  for (const p of manifest.problems) sink.warn('declaration-invalid', { file: where('package.json'), line: 1, column: 1, text: '' }, p);
+
+  const listing = listPackageFiles(dir, powers);
+  for (const p of listing.problems) sink.warn('unanalysable', { file: where('.'), line: 0, column: 0, text: '' }, p);
+  const present = new Set(listing.files.map((f) => f.rel));
+  const files: Record<string, string> = {};
+  const contents = new Map<string, string>();
+  for (const f of listing.files) {
+    if (f.kind === 'symlink') {
+      let target = '?';
+      try {
+        target = relative(dir, powers.realpath(join(dir, f.rel))).split(sep).join('/');
+      } catch { /* broken link */ }
+      files[f.rel] = `symlink:${target}`;
+      continue;
+    }
+    let bytes: Buffer;
+    try {
+      bytes = powers.readFile(join(dir, f.rel));
+    } catch {
+      continue;
+    }
+    const digest = createHash('sha256').update(bytes).digest();
+    files[f.rel] = `sha256-${digest.toString('base64')}`;
+    if (JS_FILE.test(f.rel)) {
+      if (bytes.length > ctx.maxFileBytes) contents.set(f.rel, `\0too-large:${bytes.length}`);
+      else contents.set(f.rel, `${digest.toString('hex')}\0${bytes.toString('utf8')}`);
+    }
+  }
+
+  // Native code and install scripts are facts about the package folder, not its source.
+  const hasGyp = present.has('binding.gyp');
+  const scripts = installScripts(manifest, hasGyp);
+  for (const [k, v] of Object.entries(scripts)) sink.add('scripts', { file: where('package.json'), line: 1, column: 1, text: `"${k}": ${JSON.stringify(v)}` });
+  if (hasGyp) {
+    sink.native = true;
+    sink.add('native', { file: where('binding.gyp'), line: 1, column: 1, text: 'binding.gyp (builds a native addon)' });
+  }
+  for (const f of listing.files) {
+    if (f.rel.endsWith('.node')) {
+      sink.native = true;
+      sink.add('native', { file: where(f.rel), line: 0, column: 0, text: 'compiled native addon' });
+    }
+  }
+  for (const dep of manifest.dependencies) {
+    if (NATIVE_HELPERS.has(dep)) {
+      sink.native = true;
+      sink.add('native', { file: where('package.json'), line: 1, column: 1, text: `depends on ${dep}` });
+    }
+  }
+
+  // Follow the package's own files from its entry points.
+  const ownNames = new Set([copy.installedAs, ...(manifest.name ? [manifest.name] : [])]);
+  const mainOf = (d: string): string | null => {
+    if (d === dir) return manifest.main;
+    const rel = relative(dir, d).split(sep).join('/');
+    try {
+      return readManifest(powers.readFile(join(dir, rel, 'package.json'))).main;
+    } catch {
+      return null;
+    }
+  };
+  const inPackage = (abs: string): string | null => {
+    const rel = relative(dir, abs);
+    if (rel.startsWith('..') || rel === '' || rel.split(sep).includes('node_modules')) return null;
+    return rel.split(sep).join('/');
+  };
+  const resolveIn = (abs: string): string | null => {
+    const hit = resolveFile(abs, powers, mainOf);
+    return hit ? inPackage(hit) : null;
+  };
+  const binFiles = new Set(manifest.bin.map((b) => posixNormalize(b)));
+  const entries = new Set<string>();
+  const addEntry = (target: string) => {
+    if (!target.startsWith('./') && target !== '.') return;
+    if (target.includes('*')) {
+      const [before = '', after = ''] = target.slice(2).split('*');
+      for (const rel of present) if (rel.startsWith(before) && rel.endsWith(after) && JS_FILE.test(rel)) entries.add(rel);
+      return;
+    }
+    const rel = resolveIn(join(dir, target));
+    if (rel && !binFiles.has(rel)) entries.add(rel);
+  };
+  if (manifest.exports !== undefined) for (const t of allTargets(manifest.exports)) addEntry(t);
+  const main = resolveIn(join(dir, manifest.main ?? 'index'));
+  if (main) entries.add(main);
+  if (entries.size === 0) for (const b of binFiles) if (present.has(b)) entries.add(b);
+
+  const queued = new Set<string>();
+  let wave: string[] = [];
+  const enqueue = (rel: string) => {
+    if (!queued.has(rel) && contents.has(rel)) {
+      queued.add(rel);
+      wave.push(rel);
+    }
+  };
+  const enqueueAll = (prefix: string) => {
+    for (const rel of contents.keys()) if (rel.startsWith(prefix)) enqueue(rel);
+  };
+  for (const e of entries) enqueue(e);
+
+  const typeCache = new Map<string, SourceKind>();
+  const kindOf = (rel: string): SourceKind => {
+    if (rel.endsWith('.mjs')) return 'module';
+    if (rel.endsWith('.cjs')) return 'commonjs';
+    return nearestType(dirname(rel), dir, powers, manifest, typeCache);
+  };
+
+  let filesAnalysed = 0;
+  while (wave.length) {
+    const current = wave;
+    wave = [];
+    const results = await Promise.all(current.map(async (rel) => [rel, await factsFor(rel, contents.get(rel)!, kindOf(rel), ctx)] as const));
+    for (const [rel, facts] of results) {
+      filesAnalysed++;
+      const file = where(rel);
+      const ev = (l: { line: number; column: number; text: string }): Evidence => ({ file, line: l.line, column: l.column, text: l.text });
+      if (facts.unanalysable) sink.warn('unanalysable', { file, line: 0, column: 0, text: '' }, `unanalysable: ${facts.unanalysable}`);
+      for (const b of facts.builtins) {
+        sink.caps.builtins.add(b.cap);
+        sink.add(`builtins:${b.cap}`, ev(b));
+      }
+      for (const g of facts.globals) {
+        sink.caps.globals.add(g.cap);
+        sink.add(`globals:${g.cap}`, ev(g));
+      }
+      for (const n of facts.native) {
+        sink.native = true;
+        sink.add('native', ev({ ...n, text: `${n.cap}: ${n.text}` }));
+      }
+      for (const w of facts.warnings) sink.warn(w.kind, ev(w), w.message);
+      const fromDir = join(dir, dirname(rel));
+      for (const imp of facts.imports) {
+        const spec = imp.specifier;
+        if (builtinModuleOf(spec)) continue;
+        if (spec.startsWith('./') || spec.startsWith('../') || spec === '.' || spec === '..' || spec.startsWith('/')) {
+          const abs = spec.startsWith('/') ? spec : join(fromDir, spec);
+          const target = resolveIn(abs);
+          if (target) enqueue(target);
+          else if (!inPackage(abs) && powers.stat(abs) !== null) sink.warn('dynamic-require', ev(imp), `loads ${spec}, outside its own folder`);
+          continue;
+        }
+        if (spec.startsWith('#')) {
+          for (const t of mapTargets((manifestImports(dir, powers)), spec)) {
+            const name = packageNameOf(t);
+            if (t.startsWith('./')) {
+              const target = resolveIn(join(dir, t));
+              if (target) enqueue(target);
+            } else if (name && !ownNames.has(name)) {
+              sink.caps.packages.add(name);
+              sink.add(`packages:${name}`, ev(imp));
+            }
+          }
+          continue;
+        }
+        const name = packageNameOf(spec);
+        if (!name) continue;
+        if (ownNames.has(name) && powers.stat(join(dir, 'node_modules', name)) === null) {
+          // Self-reference: the package importing itself by name, through its exports.
+          const sub = spec === name ? '.' : `.${spec.slice(name.length)}`;
+          const targets = manifest.exports !== undefined ? mapTargets(manifest.exports, sub) : [sub === '.' ? manifest.main ?? 'index' : sub];
+          for (const t of targets) {
+            const target = resolveIn(join(dir, t));
+            if (target) enqueue(target);
+          }
+          continue;
+        }
+        sink.caps.packages.add(name);
+        sink.add(`packages:${name}`, ev(imp));
+      }
+      for (const d of facts.dynamic) {
+        // A computed require may load any of the package's own files under its literal prefix.
+        const p = d.prefix;
+        if (p !== null && (p.startsWith('./') || p.startsWith('../'))) {
+          const base = inPackage(join(fromDir, p));
+          enqueueAll(base === null ? '\0' : p.endsWith('/') ? `${base}/` : base);
+        } else if (p === null || p === '') enqueueAll('');
+      }
+    }
+  }
+
+  const inferred = normalizeEntry({
+    builtins: simplify([...sink.caps.builtins]),
+    globals: simplify([...sink.caps.globals]),
+    packages: [...sink.caps.packages],
+    native: sink.native,
+    scripts: Object.keys(scripts).length > 0,
+  });
+  return { copy, manifest, files, inferred, evidence: sink.evidence, warnings: sink.warnings, scripts, filesAnalysed };
+}
+
+async function factsFor(rel: string, content: string, kind: SourceKind, ctx: CopyContext): Promise<FileFacts> {
+  if (content.startsWith('\0too-large:')) {
+    const size = Number(content.slice('\0too-large:'.length));
+    return { imports: [], dynamic: [], builtins: [], globals: [], native: [], warnings: [], unanalysable: `${(size / 1e6).toFixed(1)} MB is over the ${(ctx.maxFileBytes / 1e6).toFixed(0)} MB limit per file` };
+  }
+  void rel;
+  const sep0 = content.indexOf('\0');
+  const key = `${ANALYZER_VERSION}:${kind}:${content.slice(0, sep0)}`;
+  const hit = ctx.cache.get(key);
+  if (hit) return hit;
+  const facts = await ctx.pool.analyze(content.slice(sep0 + 1), kind);
+  ctx.cache.set(key, facts);
+  return facts;
+}
+
+const importsCache = new Map<string, unknown>();
+
+function manifestImports(dir: string, powers: ReadPowers): unknown {
+  if (importsCache.has(dir)) return importsCache.get(dir);
+  let value: unknown;
+  try {
+    const json = JSON.parse(powers.readFile(join(dir, 'package.json')).toString('utf8')) as { imports?: unknown };
+    value = json.imports;
+  } catch {
+    value = undefined;
+  }
+  importsCache.set(dir, value);
+  return value;
+}
+
+/** "module" or "commonjs" from the nearest package.json inside the package (folders may override). */
+function nearestType(relDir: string, dir: string, powers: ReadPowers, manifest: Manifest, cache: Map<string, SourceKind>): SourceKind {
+  if (relDir === '.' || relDir === '') return manifest.type;
+  const hit = cache.get(relDir);
+  if (hit) return hit;
+  let kind: SourceKind;
+  const pj = join(dir, relDir, 'package.json');
+  if (powers.stat(pj)?.kind === 'file') {
+    let type: unknown;
+    try {
+      type = (JSON.parse(powers.readFile(pj).toString('utf8')) as { type?: unknown }).type;
+    } catch {
+      type = undefined;
+    }
+    kind = type === 'module' ? 'module' : 'commonjs';
+  } else kind = nearestType(dirname(relDir), dir, powers, manifest, cache);
+  cache.set(relDir, kind);
+  return kind;
+}
+
+/** Drops capabilities covered by a broader one in the same list (fs covers fs.readFile). */
+export function simplify(caps: string[]): string[] {
+  const set = new Set(caps);
+  return [...set].filter((c) => {
+    for (let i = c.lastIndexOf('.'); i > 0; i = c.lastIndexOf('.', i - 1)) if (set.has(c.slice(0, i))) return false;
+    return true;
+  });
+}
+
+function posixNormalize(p: string): string {
+  return p.replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/\.\//g, '/');
+}

@@ -1,0 +1,141 @@
+// Analyses a whole installed tree: every package copy under node_modules, in parallel, merged by name.
+import { join } from 'node:path';
+import { gained, normalizeEntry, type PackagePolicy } from '../policy/index.js';
+import { FactsCache } from './cache.js';
+import { analyzeCopy, simplify, type CopyAnalysis } from './package.js';
+import { AnalysisPool } from './pool.js';
+import { nodePowers, type ReadPowers } from './powers.js';
+import { findPackages, type TreeProblem } from './tree.js';
+import type { Evidence, PackageAnalysis, PackageWarning } from './types.js';
+
+export interface AnalyzeProjectOptions {
+  powers?: ReadPowers;
+  /** Where the content-hash cache lives; null disables it. Default: node_modules/.cache/packsec. */
+  cacheFile?: string | null;
+  workers?: number;
+  fileTimeoutMs?: number;
+  maxFileBytes?: number;
+  /** Only these package names (all their copies). */
+  only?: ReadonlySet<string>;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface ProjectAnalysis {
+  packages: PackageAnalysis[];
+  copies: CopyAnalysis[];
+  problems: TreeProblem[];
+  stats: { packages: number; copies: number; files: number; filesAnalysed: number; ms: number };
+}
+
+export function defaultCacheFile(projectDir: string): string {
+  return join(projectDir, 'node_modules', '.cache', 'packsec', 'analysis.json');
+}
+
+export async function analyzeProject(projectDir: string, options: AnalyzeProjectOptions = {}): Promise<ProjectAnalysis> {
+  const started = performance.now();
+  const powers = options.powers ?? nodePowers;
+  const { copies: found, problems } = findPackages(projectDir, powers);
+  const selected = options.only ? found.filter((c) => options.only!.has(c.installedAs)) : found;
+  const cache = new FactsCache(options.cacheFile === undefined ? defaultCacheFile(projectDir) : options.cacheFile);
+  const pool = new AnalysisPool({ workers: options.workers, fileTimeoutMs: options.fileTimeoutMs });
+  const ctx = { powers, pool, cache, maxFileBytes: options.maxFileBytes ?? 32 * 1024 * 1024 };
+  const results: CopyAnalysis[] = new Array(selected.length);
+  let done = 0;
+  let next = 0;
+  // Enough packages in flight to keep every worker busy while the main thread reads files.
+  const lanes = Array.from({ length: Math.min(16, selected.length) }, async () => {
+    while (next < selected.length) {
+      const i = next++;
+      results[i] = await analyzeCopy(selected[i]!, ctx);
+      options.onProgress?.(++done, selected.length);
+    }
+  });
+  try {
+    await Promise.all(lanes);
+  } finally {
+    await pool.close();
+  }
+  cache.save();
+  const packages = mergeByName(results);
+  return {
+    packages,
+    copies: results,
+    problems,
+    stats: {
+      packages: packages.length,
+      copies: results.length,
+      files: results.reduce((n, r) => n + Object.keys(r.files).length, 0),
+      filesAnalysed: results.reduce((n, r) => n + r.filesAnalysed, 0),
+      ms: Math.round(performance.now() - started),
+    },
+  };
+}
+
+function mergeByName(copies: CopyAnalysis[]): PackageAnalysis[] {
+  const byName = new Map<string, CopyAnalysis[]>();
+  for (const c of copies) {
+    const list = byName.get(c.copy.installedAs) ?? [];
+    list.push(c);
+    byName.set(c.copy.installedAs, list);
+  }
+  const out: PackageAnalysis[] = [];
+  for (const [name, list] of [...byName].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const inferred = union(list.map((c) => c.inferred));
+    const evidence: Record<string, Evidence[]> = {};
+    const warnings: PackageWarning[] = [];
+    const scripts: Record<string, string> = {};
+    for (const c of list) {
+      for (const [k, evs] of Object.entries(c.evidence)) (evidence[k] ??= []).push(...evs);
+      warnings.push(...c.warnings);
+      Object.assign(scripts, c.scripts);
+      if (c.manifest.name && c.manifest.name !== name) {
+        warnings.push({ kind: 'declaration-invalid', file: `${c.copy.path}/package.json`, line: 1, column: 1, text: '',
+          message: `installed as "${name}" but its package.json names "${c.manifest.name}"; its policy entry is "${name}"` });
+      }
+    }
+    const declarations = list.map((c) => c.manifest.declaration);
+    let entry = inferred;
+    let source: PackageAnalysis['source'] = 'inferred';
+    if (declarations.every((d): d is PackagePolicy => d !== null)) {
+      entry = union(declarations);
+      source = 'declared';
+      const extra = gained(entry, inferred);
+      for (const [field, caps] of Object.entries(extra)) {
+        const list2 = Array.isArray(caps) ? caps : [field];
+        for (const cap of list2) {
+          const key = Array.isArray(caps) ? `${field}:${cap}` : field;
+          const ev = evidence[key]?.[0] ?? { file: `${list[0]!.copy.path}/package.json`, line: 1, column: 1, text: '' };
+          warnings.push({ kind: 'declaration-mismatch', ...ev, message: `inference found ${key.replace(':', ' ')}, which its "packsec" declaration does not list` });
+        }
+      }
+    }
+    out.push({
+      name,
+      versions: [...new Set(list.map((c) => c.manifest.version))],
+      copies: list.map((c) => ({ name, version: c.manifest.version, path: c.copy.path, dir: c.copy.dir })),
+      entry,
+      inferred,
+      source,
+      evidence,
+      warnings,
+      scripts,
+      filesAnalysed: list.reduce((n, c) => n + c.filesAnalysed, 0),
+    });
+  }
+  return out;
+}
+
+export function union(entries: PackagePolicy[]): PackagePolicy {
+  const out: PackagePolicy = { builtins: [], globals: [], packages: [] };
+  for (const e of entries) {
+    if (e.trust === 'full') out.trust = 'full';
+    out.builtins!.push(...(e.builtins ?? []));
+    out.globals!.push(...(e.globals ?? []));
+    out.packages!.push(...(e.packages ?? []));
+    if (e.native) out.native = true;
+    if (e.scripts) out.scripts = true;
+  }
+  out.builtins = simplify(out.builtins!);
+  out.globals = simplify(out.globals!);
+  return normalizeEntry(out);
+}

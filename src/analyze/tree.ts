@@ -1,0 +1,121 @@
+// Finds every installed package copy under a project's node_modules (nested, scoped, symlinked),
+// guarding against symlink loops and unreadable folders.
+import { join, relative, sep } from 'node:path';
+import type { ReadPowers } from './powers.js';
+
+export interface FoundCopy {
+  /** Where it is linked from, relative to the project: node_modules/a/node_modules/b. */
+  path: string;
+  /** Real folder on disk. */
+  dir: string;
+  /** The name it is installed under (the folder name, which is what require() resolves). */
+  installedAs: string;
+}
+
+export interface TreeProblem {
+  path: string;
+  message: string;
+}
+
+const MAX_DEPTH = 64;
+
+export function findPackages(projectDir: string, powers: ReadPowers): { copies: FoundCopy[]; problems: TreeProblem[] } {
+  const copies: FoundCopy[] = [];
+  const problems: TreeProblem[] = [];
+  const seen = new Set<string>();
+  const rel = (p: string) => relative(projectDir, p).split(sep).join('/');
+
+  const walkNodeModules = (nmDir: string, depth: number): void => {
+    if (depth > MAX_DEPTH) {
+      problems.push({ path: rel(nmDir), message: `node_modules nested more than ${MAX_DEPTH} levels; not followed` });
+      return;
+    }
+    let entries;
+    try {
+      entries = powers.readDir(nmDir);
+    } catch {
+      return;
+    }
+    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (e.name.startsWith('.')) continue;
+      const full = join(nmDir, e.name);
+      if (e.name.startsWith('@')) {
+        let scoped;
+        try {
+          scoped = powers.readDir(full);
+        } catch {
+          continue;
+        }
+        for (const s of scoped.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+          if (!s.name.startsWith('.')) visitPackage(join(full, s.name), `${e.name}/${s.name}`, s.kind, depth);
+        }
+      } else visitPackage(full, e.name, e.kind, depth);
+    }
+  };
+
+  const visitPackage = (linkPath: string, installedAs: string, kind: string, depth: number): void => {
+    if (kind !== 'dir' && kind !== 'symlink') return;
+    let real: string;
+    try {
+      real = powers.realpath(linkPath);
+    } catch {
+      problems.push({ path: rel(linkPath), message: 'broken symlink' });
+      return;
+    }
+    if (powers.stat(real)?.kind !== 'dir') return;
+    // Symlinked folders outside any node_modules are the app's own workspaces: not dependencies.
+    if (kind === 'symlink' && !real.split(sep).includes('node_modules')) return;
+    if (seen.has(real)) {
+      if (kind === 'symlink') return; // a second link to a copy already found
+      return;
+    }
+    seen.add(real);
+    copies.push({ path: rel(linkPath), dir: real, installedAs });
+    walkNodeModules(join(real, 'node_modules'), depth + 1);
+  };
+
+  walkNodeModules(join(projectDir, 'node_modules'), 0);
+  return { copies, problems };
+}
+
+const MAX_FILES_PER_PACKAGE = 50_000;
+
+export interface PackageFile {
+  /** Relative to the package folder, with forward slashes. */
+  rel: string;
+  kind: 'file' | 'symlink';
+}
+
+/** Every file of a package copy, not descending into its nested node_modules. */
+export function listPackageFiles(dir: string, powers: ReadPowers): { files: PackageFile[]; problems: string[] } {
+  const files: PackageFile[] = [];
+  const problems: string[] = [];
+  const stack: string[] = [''];
+  while (stack.length) {
+    const sub = stack.pop()!;
+    let entries;
+    try {
+      entries = powers.readDir(sub === '' ? dir : join(dir, sub));
+    } catch (err) {
+      problems.push(`${sub || '.'}: cannot list: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      continue;
+    }
+    for (const e of entries) {
+      const rel = sub === '' ? e.name : `${sub}/${e.name}`;
+      if (e.kind === 'dir') {
+        if (rel !== 'node_modules') stack.push(rel);
+      } else if (e.kind === 'file' || e.kind === 'symlink') {
+        files.push({ rel, kind: e.kind });
+        if (files.length >= MAX_FILES_PER_PACKAGE) {
+          problems.push(`more than ${MAX_FILES_PER_PACKAGE} files; the rest were not listed`);
+          return { files: files.sort(byRel), problems };
+        }
+      }
+    }
+  }
+  return { files: files.sort(byRel), problems };
+}
+
+function byRel(a: PackageFile, b: PackageFile): number {
+  return a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0;
+}

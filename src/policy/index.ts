@@ -1,0 +1,9 @@
+// Public entry of the policy domain: the model, validation, and reading/writing policy and lock files.
+export { PolicyError, type PolicyErrorCode } from './error.js';
+export {
+  POLICY_FILE, LOCK_FILE, POLICY_VERSION, LIST_FIELDS, FLAG_FIELDS, emptyPolicy, normalizeEntry, covers, gained,
+  isEmptyEntry, compareCapability, type Policy, type PackagePolicy, type ListField, type FlagField,
+} from './model.js';
+export { validatePolicy, checkEntry, problemsToError, type Problem } from './schema.js';
+export { serializePolicy, readPolicy, requirePolicy, writePolicy, parseJsonFile, policyPath } from './io.js';
+export { builtinModuleOf, isKnownBuiltin, parseBuiltinCapability, packageNameOf, isValidPackageName, isValidGlobal } from './names.js';

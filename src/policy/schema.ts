@@ -1,0 +1,98 @@
+// Validation of untrusted policy JSON: every problem names the file, the JSON path and what was expected.
+import { describeValue, formatPath, type PathSegment } from '../util/jsonpath.js';
+import { PolicyError } from './error.js';
+import { POLICY_VERSION, type PackagePolicy, type Policy } from './model.js';
+import { isKnownBuiltin, isValidGlobal, isValidPackageName, parseBuiltinCapability } from './names.js';
+
+const ENTRY_FIELDS = new Set(['trust', 'builtins', 'globals', 'packages', 'native', 'scripts']);
+
+export interface Problem {
+  path: PathSegment[];
+  message: string;
+}
+
+/** Checks one package entry (from a policy or a package's own "packsec" declaration). */
+export function checkEntry(value: unknown, path: PathSegment[], problems: Problem[]): PackagePolicy | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    problems.push({ path, message: `expected an object, got ${describeValue(value)}` });
+    return undefined;
+  }
+  const entry: PackagePolicy = {};
+  for (const [key, v] of Object.entries(value)) {
+    const at = [...path, key];
+    if (!ENTRY_FIELDS.has(key)) {
+      problems.push({ path: at, message: `unknown field (expected one of ${[...ENTRY_FIELDS].join(', ')})` });
+      continue;
+    }
+    if (key === 'trust') {
+      if (v !== 'full') problems.push({ path: at, message: `expected "full", got ${describeValue(v)}` });
+      else entry.trust = 'full';
+    } else if (key === 'native' || key === 'scripts') {
+      if (typeof v !== 'boolean') problems.push({ path: at, message: `expected true or false, got ${describeValue(v)}` });
+      else entry[key] = v;
+    } else {
+      const field = key as 'builtins' | 'globals' | 'packages';
+      if (!Array.isArray(v)) {
+        problems.push({ path: at, message: `expected an array of strings, got ${describeValue(v)}` });
+        continue;
+      }
+      const list: string[] = [];
+      v.forEach((item: unknown, i: number) => {
+        const why = checkCapability(field, item);
+        if (why) problems.push({ path: [...at, i], message: why });
+        else list.push(field === 'builtins' ? (item as string).replace(/^node:/, '') : (item as string));
+      });
+      entry[field] = list;
+    }
+  }
+  return entry;
+}
+
+function checkCapability(field: 'builtins' | 'globals' | 'packages', item: unknown): string | null {
+  if (typeof item !== 'string') return `expected a string, got ${describeValue(item)}`;
+  if (field === 'builtins') {
+    const { module, path } = parseBuiltinCapability(item);
+    if (!isKnownBuiltin(module)) return `unknown Node built-in module ${JSON.stringify(module)}`;
+    if (path.some((p) => p === '')) return `expected "module" or "module.export", got ${describeValue(item)}`;
+    return null;
+  }
+  if (field === 'globals') return isValidGlobal(item) ? null : `expected a global name or property path like "process.env.DEBUG", got ${describeValue(item)}`;
+  return isValidPackageName(item) ? null : `expected an npm package name, got ${describeValue(item)}`;
+}
+
+export function problemsToError(file: string, problems: Problem[], code: 'POLICY_INVALID' | 'LOCK_INVALID' = 'POLICY_INVALID'): PolicyError {
+  const lines = problems.slice(0, 20).map((p) => `${file}: ${formatPath(p.path)}: ${p.message}`);
+  if (problems.length > 20) lines.push(`… and ${problems.length - 20} more problems`);
+  return new PolicyError(code, lines.join('\n'), file);
+}
+
+/** Validates parsed JSON as a policy; throws a PolicyError listing every problem found. */
+export function validatePolicy(json: unknown, file: string): Policy {
+  const problems: Problem[] = [];
+  const policy: Policy = { version: POLICY_VERSION, packages: {} };
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw problemsToError(file, [{ path: [], message: `expected an object, got ${describeValue(json)}` }]);
+  }
+  const obj = json as Record<string, unknown>;
+  for (const key of Object.keys(obj)) {
+    if (key !== 'version' && key !== 'packages') problems.push({ path: [key], message: 'unknown field (expected "version" and "packages")' });
+  }
+  if (obj.version !== POLICY_VERSION) {
+    problems.push({ path: ['version'], message: `expected ${POLICY_VERSION}, got ${obj.version === undefined ? 'nothing' : describeValue(obj.version)}` });
+  }
+  const pkgs = obj.packages;
+  if (typeof pkgs !== 'object' || pkgs === null || Array.isArray(pkgs)) {
+    problems.push({ path: ['packages'], message: `expected an object of package entries, got ${pkgs === undefined ? 'nothing' : describeValue(pkgs)}` });
+  } else {
+    for (const [name, value] of Object.entries(pkgs)) {
+      if (!isValidPackageName(name)) {
+        problems.push({ path: ['packages', name], message: 'expected an npm package name as the key' });
+        continue;
+      }
+      const entry = checkEntry(value, ['packages', name], problems);
+      if (entry) policy.packages[name] = entry;
+    }
+  }
+  if (problems.length) throw problemsToError(file, problems);
+  return policy;
+}
