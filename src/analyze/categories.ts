@@ -32,13 +32,18 @@ const MODULE_CATEGORY: Record<string, Category[]> = {
   trace_events: ['runtime'], wasi: ['runtime', 'fs-read', 'fs-write'], sqlite: ['fs-read', 'fs-write'],
 };
 
-const FS_READ = /^(read|exists|access|stat|lstat|fstat|realpath|opendir|watch|unwatchFile|createReadStream|glob|statfs)/;
-const FS_BOTH = /^(open|Dir|FileHandle|ReadStream|WriteStream|constants$|promises$|default$)/;
+const FS_WRITE = /^(write|append|mkdir|mkdtemp|rm|unlink|rename|copyFile|cp|symlink|link|chmod|lchmod|fchmod|chown|lchown|fchown|utimes|lutimes|futimes|truncate|ftruncate|createWriteStream|fsync|fdatasync)/;
+const FS_BOTH = /^(open|FileHandle|WriteStream|promises$|default$)/;
+const FS_TYPES = /^(Stats|Dirent|constants|F_OK|R_OK|W_OK|X_OK)$/;
 
 function fsCategories(exp: string | undefined): Category[] {
   if (exp === undefined || FS_BOTH.test(exp)) return ['fs-read', 'fs-write'];
-  return FS_READ.test(exp) ? ['fs-read'] : ['fs-write'];
+  if (FS_TYPES.test(exp)) return [];
+  return FS_WRITE.test(exp) ? ['fs-write'] : ['fs-read'];
 }
+
+// Exports of http/https that are data or classes to extend, not connections.
+const HTTP_DATA = new Set(['METHODS', 'STATUS_CODES', 'IncomingMessage', 'ServerResponse', 'OutgoingMessage', 'validateHeaderName', 'validateHeaderValue', 'maxHeaderSize']);
 
 export function builtinCategories(cap: string): Category[] {
   const { module, path } = parseBuiltinCapability(cap);
@@ -48,6 +53,7 @@ export function builtinCategories(cap: string): Category[] {
     return fsCategories(exp);
   }
   if (module === 'crypto') return path.length === 0 || /^random|^webcrypto|^getRandomValues/.test(path[0] ?? '') ? ['time-random'] : [];
+  if ((module === 'http' || module === 'https' || module === 'http2') && path[0] !== undefined && HTTP_DATA.has(path[0])) return [];
   if (module === 'process') return ['system', 'env'];
   if (module === 'timers') return ['threads'];
   if (module === 'perf_hooks') return ['time-random'];

@@ -7,3 +7,5 @@ export {
 export { validatePolicy, checkEntry, problemsToError, type Problem } from './schema.js';
 export { serializePolicy, readPolicy, requirePolicy, writePolicy, parseJsonFile, policyPath } from './io.js';
 export { builtinModuleOf, isKnownBuiltin, parseBuiltinCapability, packageNameOf, isValidPackageName, isValidGlobal } from './names.js';
+export { readLock, writeLock, serializeLock, validateLock, lockPath, type Lock, type LockRecord } from './lock.js';
+export { mergePolicy, describeEntry, isEmptyChange, type MergeResult, type EntryChange } from './merge.js';

@@ -1,0 +1,45 @@
+// Maps every domain error code to its message, a hint and an exit code (0 ok, 1 found a problem, 2 bad input).
+import { PolicyError } from '../policy/index.js';
+
+export type CliErrorCode = 'USAGE' | 'NO_PROJECT' | 'NO_NODE_MODULES' | 'UNKNOWN_PACKAGE';
+
+export class CliError extends Error {
+  override readonly name = 'CliError';
+  constructor(
+    readonly code: CliErrorCode,
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
+const HINTS: Record<string, { exit: number; hint?: string }> = {
+  USAGE: { exit: 2, hint: 'run `packsec --help` for usage' },
+  NO_PROJECT: { exit: 2 },
+  NO_NODE_MODULES: { exit: 2, hint: 'install dependencies first (`npm install`, or `npsm install`)' },
+  UNKNOWN_PACKAGE: { exit: 2 },
+  POLICY_NOT_FOUND: { exit: 2, hint: 'run `packsec init` to create one' },
+  POLICY_PARSE: { exit: 2, hint: 'fix the file, or delete it and run `packsec init`' },
+  POLICY_INVALID: { exit: 2, hint: 'the policy format is described in docs/policy.md' },
+  LOCK_PARSE: { exit: 2, hint: 'fix the file, or delete it and run `packsec init` to rebuild it' },
+  LOCK_INVALID: { exit: 2, hint: 'packsec.lock.json is machine-written; delete it and run `packsec init` to rebuild it' },
+  POLICY_WRITE: { exit: 2 },
+};
+
+export interface Failure {
+  code: string;
+  message: string;
+  hint?: string;
+  exit: number;
+}
+
+export function describeError(err: unknown): Failure {
+  if (err instanceof CliError || err instanceof PolicyError) {
+    const entry = HINTS[err.code] ?? { exit: 2 };
+    const hint = (err instanceof CliError ? err.hint : undefined) ?? entry.hint;
+    return { code: err.code, message: err.message, exit: entry.exit, ...(hint ? { hint } : {}) };
+  }
+  const e = err as Error;
+  return { code: 'INTERNAL', message: e?.stack ?? String(err), exit: 2, hint: 'this is a bug in packsec; please report it with the output above' };
+}

@@ -1,0 +1,70 @@
+// The packsec command line: picks the command, parses its options, runs it, prints through the
+// display layer, and turns the outcome into an exit code.
+import { readFileSync } from 'node:fs';
+import { parse } from './args.js';
+import type { Command } from './command.js';
+import { explainCommand } from './commands/explain.js';
+import { initCommand } from './commands/init.js';
+import { reportCommand } from './commands/report.js';
+import { createDisplay } from './display.js';
+import { CliError, describeError } from './errors.js';
+
+const COMMANDS: Command<any>[] = [initCommand, explainCommand, reportCommand];
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function help(): string {
+  const lines = [
+    `packsec ${version()} — capability security for npm packages`,
+    '',
+    'Usage: packsec <command> [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`),
+    '',
+    'Options for every command:',
+    '  --json          one JSON document on stdout (human text goes to stderr)',
+    '  -C, --prefix    the project folder (default: the current folder)',
+    '  -q, --quiet     less output',
+    '  -h, --help      this help, or a command\'s usage with `packsec <command> --help`',
+    '',
+    'Exit codes: 0 ok, 1 a check found a problem or a run was denied, 2 usage or bad input.',
+  ];
+  return lines.join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(help() + '\n');
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-v' || name === 'version') {
+    process.stdout.write(version() + '\n');
+    return 0;
+  }
+  const wantsJson = rest.includes('--json');
+  const display = createDisplay({ json: wantsJson, quiet: rest.includes('--quiet') || rest.includes('-q') });
+  try {
+    const command = COMMANDS.find((c) => c.name === name);
+    if (!command) throw new CliError('USAGE', `unknown command "${name}"`);
+    const { values, positionals } = parse(rest, command.options);
+    if (values.help) {
+      process.stdout.write(`Usage: ${command.usage}\n\n${command.summary}\n`);
+      return 0;
+    }
+    const result = await command.run(values, positionals, display);
+    if (display.json) display.result(result.data);
+    else command.print(result, display);
+    return result.exit;
+  } catch (err) {
+    display.endProgress();
+    const failure = describeError(err);
+    if (display.json) display.result({ error: { code: failure.code, message: failure.message, ...(failure.hint ? { hint: failure.hint } : {}) } });
+    display.out(`packsec: ${failure.message}${failure.hint ? `\n  ${failure.hint}` : ''}`);
+    return failure.exit;
+  }
+}
