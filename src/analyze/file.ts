@@ -38,7 +38,11 @@ function extend(v: Value, key: string): Value | null {
     if (v.path.length === 0 && key === 'default') return v;
     return { kind: 'builtin', module: v.module, path: [...v.path, key] };
   }
-  if (v.kind === 'global') return { kind: 'global', path: [...v.path, key] };
+  if (v.kind === 'global') {
+    // globalThis.globalThis, global.global: the global object again, not a property of it.
+    if (v.path.length === 0 && GLOBAL_OBJECT_NAMES.has(key)) return v;
+    return { kind: 'global', path: [...v.path, key] };
+  }
   return null;
 }
 
@@ -412,6 +416,7 @@ class FileAnalysis {
     const ctx: DetectorContext = {
       freeName: (n) => this.freeName(n),
       isRequireCall: (n) => this.isRequireCall(n),
+      isRequire: (n) => this.valueOf(n)?.kind === 'require',
       requireSpecifier: (n) => this.requireSpecifier(n),
       builtinPath: (n) => {
         const v = this.valueOf(n);
@@ -499,6 +504,11 @@ class FileAnalysis {
         if (callee.type === 'Identifier' && INTEROP_HELPERS.has(callee.name as string) && args[0]) return this.valueOf(args[0]);
         const cv = this.valueOf(callee);
         if (cv?.kind === 'builtin' && cv.module === 'module' && cv.path.join('.') === 'createRequire') return { kind: 'require' };
+        if (isGetBuiltinModule(cv)) {
+          const spec = this.requireSpecifier(node);
+          const module = spec === null ? null : builtinModuleOf(spec);
+          return module ? { kind: 'builtin', module, path: [] } : null;
+        }
         return null;
       }
       case 'ImportExpression': {
@@ -733,6 +743,13 @@ class FileAnalysis {
           this.addImport(spec, 'require', node);
           if (builtinModuleOf(spec)) this.useSource(node);
         }
+      } else if (node.type === 'CallExpression' && isGetBuiltinModule(this.valueOf(node.callee as Node))) {
+        // process.getBuiltinModule('fs') (Node 20.16+) loads a built-in without require.
+        const spec = this.requireSpecifier(node);
+        if (spec !== null && builtinModuleOf(spec)) {
+          this.addImport(spec, 'require', node);
+          this.useSource(node);
+        }
       } else if (node.type === 'CallExpression' && this.isRequireResolve(node)) {
         const spec = this.requireSpecifier(node);
         if (spec !== null) this.addImport(spec, 'resolve', node);
@@ -759,6 +776,10 @@ class FileAnalysis {
  */
 function isExistenceTest(value: Value): boolean {
   return value.kind === 'global' && value.path[0] === 'process' && !complete(value);
+}
+
+function isGetBuiltinModule(v: Value | null): boolean {
+  return v?.kind === 'global' && v.path.length === 2 && v.path[0] === 'process' && v.path[1] === 'getBuiltinModule';
 }
 
 function memberName(node: Node): string | null {

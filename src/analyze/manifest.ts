@@ -8,6 +8,8 @@ export interface Manifest {
   type: 'module' | 'commonjs';
   main: string | null;
   exports: unknown;
+  /** The "imports" map (#specifiers), unvalidated like exports. */
+  imports: unknown;
   bin: string[];
   scripts: Record<string, string>;
   dependencies: string[];
@@ -25,7 +27,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 export function readManifest(bytes: Buffer | null): Manifest {
   const m: Manifest = {
-    name: null, version: '0.0.0', type: 'commonjs', main: null, exports: undefined, bin: [], scripts: {},
+    name: null, version: '0.0.0', type: 'commonjs', main: null, exports: undefined, imports: undefined, bin: [], scripts: {},
     dependencies: [], gypfile: null, declaration: null, problems: [],
   };
   if (!bytes) {
@@ -54,6 +56,7 @@ export function readManifest(bytes: Buffer | null): Manifest {
   if (json.type === 'module') m.type = 'module';
   if (typeof json.main === 'string') m.main = json.main;
   m.exports = json.exports;
+  m.imports = json.imports;
   if (typeof json.bin === 'string') m.bin = [json.bin];
   else if (isRecord(json.bin)) m.bin = Object.values(json.bin).filter((v): v is string => typeof v === 'string');
   if (isRecord(json.scripts)) {
@@ -67,6 +70,8 @@ export function readManifest(bytes: Buffer | null): Manifest {
   if (json.packsec !== undefined) {
     const problems: Problem[] = [];
     const entry = checkEntry(json.packsec, ['packsec'], problems);
+    // Running uncontained is the project's decision, never one a package can make for itself.
+    if (entry?.trust !== undefined) problems.push({ path: ['packsec', 'trust'], message: 'a package cannot declare its own trust; grant it in packsec.policy.json' });
     if (problems.length) m.problems.push(...problems.map((p) => `package.json: ${formatPath(p.path)}: ${p.message}`));
     else if (entry) m.declaration = entry;
   }

@@ -14,6 +14,7 @@ import { ANALYZER_VERSION } from './cache.js';
 import type { Evidence, FileFacts, PackageWarning, WarningKind } from './types.js';
 
 const JS_FILE = /\.(c|m)?js$/;
+const NOT_JS = /\.(json|node)$/;
 const NATIVE_HELPERS = new Set(['bindings', 'node-gyp-build', 'prebuild-install', 'node-pre-gyp', '@mapbox/node-pre-gyp', 'node-addon-api', 'nan', 'prebuildify', 'cmake-js']);
 const MAX_EVIDENCE = 12;
 
@@ -88,11 +89,22 @@ export async function analyzeCopy(copy: FoundCopy, ctx: CopyContext): Promise<Co
     }
     const digest = createHash('sha256').update(bytes).digest();
     files[f.rel] = `sha256-${digest.toString('base64')}`;
-    if (JS_FILE.test(f.rel)) {
-      if (bytes.length > ctx.maxFileBytes) contents.set(f.rel, `\0too-large:${bytes.length}`);
-      else contents.set(f.rel, `${digest.toString('hex')}\0${bytes.toString('utf8')}`);
-    }
+    if (JS_FILE.test(f.rel)) contents.set(f.rel, sourceOf(bytes, digest, ctx.maxFileBytes));
   }
+  // Node runs a required file as JavaScript unless it ends in .json or .node, so an explicit load of
+  // `./lib/thing` or `./data.txt` (or an extensionless bin) is analysed like any .js file.
+  const loadable = (rel: string): boolean => {
+    if (contents.has(rel)) return true;
+    if (NOT_JS.test(rel) || !files[rel]?.startsWith('sha256-')) return false;
+    let bytes: Buffer;
+    try {
+      bytes = powers.readFile(join(dir, rel));
+    } catch {
+      return false;
+    }
+    contents.set(rel, sourceOf(bytes, createHash('sha256').update(bytes).digest(), ctx.maxFileBytes));
+    return true;
+  };
 
   // Native code and install scripts are facts about the package folder, not its source.
   const hasGyp = present.has('binding.gyp');
@@ -136,6 +148,17 @@ export async function analyzeCopy(copy: FoundCopy, ctx: CopyContext): Promise<Co
     return hit ? inPackage(hit) : null;
   };
   const binFiles = new Set(manifest.bin.map((b) => posixNormalize(b)));
+  // A bin with a shell (or python…) shebang is not JavaScript; one without a shebang or with node's is.
+  const isNodeScript = (rel: string): boolean => {
+    if (JS_FILE.test(rel)) return true;
+    let head: string;
+    try {
+      head = powers.readFile(join(dir, rel)).subarray(0, 256).toString('utf8');
+    } catch {
+      return false;
+    }
+    return !head.startsWith('#!') || /\bnode\b/.test(head.split('\n', 1)[0]!);
+  };
   const entries = new Set<string>();
   const addEntry = (target: string) => {
     if (!target.startsWith('./') && target !== '.') return;
@@ -144,18 +167,19 @@ export async function analyzeCopy(copy: FoundCopy, ctx: CopyContext): Promise<Co
       for (const rel of present) if (rel.startsWith(before) && rel.endsWith(after) && JS_FILE.test(rel)) entries.add(rel);
       return;
     }
+    // An exported file is an entry even when it is also a bin: other packages can load it.
     const rel = resolveIn(join(dir, target));
-    if (rel && !binFiles.has(rel)) entries.add(rel);
+    if (rel) entries.add(rel);
   };
   if (manifest.exports !== undefined) for (const t of allTargets(manifest.exports)) addEntry(t);
   const main = resolveIn(join(dir, manifest.main ?? 'index'));
   if (main) entries.add(main);
-  if (entries.size === 0) for (const b of binFiles) if (present.has(b)) entries.add(b);
+  if (entries.size === 0) for (const b of binFiles) if (present.has(b) && isNodeScript(b)) entries.add(b);
 
   const queued = new Set<string>();
   let wave: string[] = [];
   const enqueue = (rel: string) => {
-    if (!queued.has(rel) && contents.has(rel)) {
+    if (!queued.has(rel) && loadable(rel)) {
       queued.add(rel);
       wave.push(rel);
     }
@@ -207,7 +231,7 @@ export async function analyzeCopy(copy: FoundCopy, ctx: CopyContext): Promise<Co
           continue;
         }
         if (spec.startsWith('#')) {
-          for (const t of mapTargets((manifestImports(dir, powers)), spec)) {
+          for (const t of mapTargets(manifest.imports, spec)) {
             const name = packageNameOf(t);
             if (t.startsWith('./')) {
               const target = resolveIn(join(dir, t));
@@ -255,10 +279,16 @@ export async function analyzeCopy(copy: FoundCopy, ctx: CopyContext): Promise<Co
   return { copy, manifest, files, inferred, evidence: sink.evidence, warnings: sink.warnings, scripts, filesAnalysed };
 }
 
+/** A file's analysable text: its hex digest (the cache key), a NUL, then the source; or a size marker. */
+function sourceOf(bytes: Buffer, digest: Buffer, maxFileBytes: number): string {
+  if (bytes.length > maxFileBytes) return `\0too-large:${bytes.length}`;
+  return `${digest.toString('hex')}\0${bytes.toString('utf8')}`;
+}
+
 async function factsFor(rel: string, content: string, kind: SourceKind, ctx: CopyContext): Promise<FileFacts> {
   if (content.startsWith('\0too-large:')) {
     const size = Number(content.slice('\0too-large:'.length));
-    return { imports: [], dynamic: [], builtins: [], globals: [], native: [], warnings: [], unanalysable: `${(size / 1e6).toFixed(1)} MB is over the ${(ctx.maxFileBytes / 1e6).toFixed(0)} MB limit per file` };
+    return { imports: [], dynamic: [], builtins: [], globals: [], native: [], warnings: [], unanalysable: `${formatSize(size)} is over the limit of ${formatSize(ctx.maxFileBytes)} per file` };
   }
   void rel;
   const sep0 = content.indexOf('\0');
@@ -268,21 +298,6 @@ async function factsFor(rel: string, content: string, kind: SourceKind, ctx: Cop
   const facts = await ctx.pool.analyze(content.slice(sep0 + 1), kind);
   ctx.cache.set(key, facts);
   return facts;
-}
-
-const importsCache = new Map<string, unknown>();
-
-function manifestImports(dir: string, powers: ReadPowers): unknown {
-  if (importsCache.has(dir)) return importsCache.get(dir);
-  let value: unknown;
-  try {
-    const json = JSON.parse(powers.readFile(join(dir, 'package.json')).toString('utf8')) as { imports?: unknown };
-    value = json.imports;
-  } catch {
-    value = undefined;
-  }
-  importsCache.set(dir, value);
-  return value;
 }
 
 /** "module" or "commonjs" from the nearest package.json inside the package (folders may override). */
@@ -312,6 +327,13 @@ export function simplify(caps: string[]): string[] {
     for (let i = c.lastIndexOf('.'); i > 0; i = c.lastIndexOf('.', i - 1)) if (set.has(c.slice(0, i))) return false;
     return true;
   });
+}
+
+/** Bytes for humans; exact below 10 kB, where a rounded size could equal the limit it exceeds. */
+export function formatSize(bytes: number): string {
+  if (bytes < 10_000) return `${bytes} bytes`;
+  if (bytes < 1e6) return `${(bytes / 1e3).toFixed(1)} kB`;
+  return `${(bytes / 1e6).toFixed(1)} MB`;
 }
 
 function posixNormalize(p: string): string {

@@ -5,6 +5,7 @@ import { evalDetector } from './eval.js';
 import { functionConstructorDetector } from './function-constructor.js';
 import { moduleInternalsDetector } from './module-internals.js';
 import { nativeAddonDetector } from './native-addon.js';
+import { requireEscapeDetector } from './require-escape.js';
 import type { Detector } from './types.js';
 import { withDetector } from './with-statement.js';
 
@@ -16,6 +17,7 @@ export const DETECTORS: readonly Detector[] = [
   withDetector,
   dynamicRequireDetector,
   dynamicImportDetector,
+  requireEscapeDetector,
   nativeAddonDetector,
   moduleInternalsDetector,
 ];

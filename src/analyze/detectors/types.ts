@@ -6,6 +6,8 @@ export interface DetectorContext {
   /** The name of an identifier that refers to no local binding (a global), else null. */
   freeName(node: Node): string | null;
   isRequireCall(node: Node): boolean;
+  /** True when the expression holds a require function (require, module.require, an alias, createRequire()). */
+  isRequire(node: Node): boolean;
   /** The literal specifier of a require() call, or null when it is computed. */
   requireSpecifier(node: Node): string | null;
   /** ["fs", "readFile"] when the expression holds (part of) a built-in module. */
