@@ -1,0 +1,163 @@
+// The policy model: validation messages name file, JSON path and expectation; canonical serialisation;
+// atomic writes; and the re-init merge that keeps hand edits.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import {
+  mergePolicy, readLock, readPolicy, serializePolicy, validatePolicy, writePolicy, PolicyError, type Policy,
+} from '../src/policy/index.js';
+import { tmpProject } from './helpers.js';
+
+function errorOf(fn: () => unknown): PolicyError {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof PolicyError, `expected a PolicyError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail('expected an error');
+}
+
+describe('policy validation', () => {
+  it('accepts the SPEC example', () => {
+    const p = validatePolicy({
+      version: 1,
+      packages: {
+        debug: { builtins: ['tty.isatty', 'util.inspect'], globals: ['process.env.DEBUG', 'process.stderr'], packages: ['ms'] },
+        esbuild: { builtins: ['child_process.spawn'], native: true, scripts: true },
+        'left-pad': {},
+      },
+    }, 'packsec.policy.json');
+    assert.deepEqual(p.packages['left-pad'], {});
+    assert.equal(p.packages.esbuild?.native, true);
+  });
+
+  it('names the file, the JSON path and the expectation', () => {
+    const err = errorOf(() => validatePolicy({ version: 1, packages: { debug: { builtins: ['tty', 42] } } }, 'packsec.policy.json'));
+    assert.equal(err.message, 'packsec.policy.json: packages.debug.builtins[1]: expected a string, got 42');
+    assert.equal(err.code, 'POLICY_INVALID');
+  });
+
+  it('reports unknown fields, wrong types and unknown capability names, all at once', () => {
+    const err = errorOf(() => validatePolicy({
+      version: 2,
+      extra: true,
+      packages: { '@scope/x': { builtins: ['fss.readFile'], globals: ['not valid'], packages: ['Bad Name'], native: 'yes', color: [] } },
+    }, 'p.json'));
+    const lines = err.message.split('\n');
+    assert.deepEqual(lines, [
+      'p.json: extra: unknown field (expected "version" and "packages")',
+      'p.json: version: expected 1, got 2',
+      'p.json: packages["@scope/x"].builtins[0]: unknown Node built-in module "fss"',
+      'p.json: packages["@scope/x"].globals[0]: expected a global name or property path like "process.env.DEBUG", got "not valid"',
+      'p.json: packages["@scope/x"].packages[0]: expected an npm package name, got "Bad Name"',
+      'p.json: packages["@scope/x"].native: expected true or false, got "yes"',
+      'p.json: packages["@scope/x"].color: unknown field (expected one of trust, builtins, globals, packages, native, scripts)',
+    ]);
+  });
+
+  it('treats node: prefixes as the same module', () => {
+    const p = validatePolicy({ version: 1, packages: { a: { builtins: ['node:fs.readFile'] } } }, 'p');
+    assert.deepEqual(p.packages.a?.builtins, ['fs.readFile']);
+  });
+
+  it('accepts process.env keys with any characters but rejects non-objects', () => {
+    validatePolicy({ version: 1, packages: { a: { globals: ['process.env.npm_config_user-agent'] } } }, 'p');
+    assert.match(errorOf(() => validatePolicy([], 'p')).message, /p: \(root\): expected an object, got an array/);
+    assert.match(errorOf(() => validatePolicy({ version: 1, packages: { a: 'x' } }, 'p')).message, /packages\.a: expected an object, got "x"/);
+  });
+
+  it('reports a syntax error with line and column, and never half-reads', () => {
+    const dir = tmpProject({ 'packsec.policy.json': '{\n  "version": 1,\n  "packages": {,}\n}\n' });
+    const err = errorOf(() => readPolicy(dir));
+    assert.equal(err.code, 'POLICY_PARSE');
+    assert.match(err.message, /^packsec\.policy\.json: not valid JSON at line 3, column \d+/);
+  });
+});
+
+describe('policy files', () => {
+  it('serialises in a stable order, one capability per line, dropping empty fields', () => {
+    const policy: Policy = { version: 1, packages: { zed: { globals: ['b', 'a', 'a'], builtins: [], native: false }, alpha: { scripts: true, builtins: ['fs'] } } };
+    assert.equal(serializePolicy(policy), `{
+  "version": 1,
+  "packages": {
+    "alpha": {
+      "builtins": [
+        "fs"
+      ],
+      "scripts": true
+    },
+    "zed": {
+      "globals": [
+        "a",
+        "b"
+      ]
+    }
+  }
+}
+`);
+  });
+
+  it('writes atomically and reads back what it wrote', () => {
+    const dir = tmpProject();
+    const policy: Policy = { version: 1, packages: { a: { builtins: ['fs.readFile'] }, b: {} } };
+    writePolicy(dir, policy);
+    assert.deepEqual(readPolicy(dir), policy);
+    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temp file left behind');
+  });
+
+  it('leaves the old file intact when a write fails', () => {
+    const dir = tmpProject();
+    writePolicy(dir, { version: 1, packages: { a: {} } });
+    const before = readFileSync(join(dir, 'packsec.policy.json'), 'utf8');
+    // A cyclic structure cannot be serialised: the write must fail before touching the file.
+    const cyclic: Policy = { version: 1, packages: {} };
+    (cyclic.packages as Record<string, unknown>).a = { builtins: { length: 1, 0: 'x' } as unknown };
+    assert.throws(() => writePolicy(dir, cyclic));
+    assert.equal(readFileSync(join(dir, 'packsec.policy.json'), 'utf8'), before);
+  });
+
+  it('names the path in a broken lock', () => {
+    const dir = tmpProject({ 'packsec.lock.json': { lockfileVersion: 1, packages: { 'node_modules/a': { name: 'a', version: 1, files: {} } }, inferred: {} } });
+    const err = errorOf(() => readLock(dir));
+    assert.equal(err.code, 'LOCK_INVALID');
+    assert.equal(err.message, 'packsec.lock.json: packages["node_modules/a"].version: expected a string, got 1');
+    writeFileSync(join(dir, 'packsec.lock.json'), '{"lockfileVersion":');
+    assert.equal(errorOf(() => readLock(dir)).code, 'LOCK_PARSE');
+  });
+});
+
+describe('re-init merge', () => {
+  const policy = (packages: Policy['packages']): Policy => ({ version: 1, packages });
+
+  it('takes inference as is on the first run', () => {
+    const r = mergePolicy(null, null, { a: { builtins: ['fs.readFile'] } });
+    assert.deepEqual(r.policy.packages, { a: { builtins: ['fs.readFile'] } });
+    assert.deepEqual([r.added, r.removed, r.changed], [[], [], []]);
+  });
+
+  it('keeps lines added and removed by hand, and reports new inference', () => {
+    const previous = { a: { builtins: ['fs.readFile', 'os.homedir'] } };
+    const existing = policy({ a: { builtins: ['fs.readFile', 'fs.stat'], trust: undefined } });
+    const next = { a: { builtins: ['fs.readFile', 'os.homedir', 'path.join'] } };
+    const r = mergePolicy(existing, previous, next);
+    // fs.stat was added by hand (kept); os.homedir was removed by hand (stays removed); path.join is new.
+    assert.deepEqual(r.policy.packages.a, { builtins: ['fs.readFile', 'fs.stat', 'path.join'] });
+    assert.deepEqual(r.changed, [{ name: 'a', gained: { builtins: ['path.join'] }, lost: {} }]);
+    assert.deepEqual(r.keptEdits, [{ name: 'a', added: ['builtins:fs.stat'], removed: ['builtins:os.homedir'] }]);
+  });
+
+  it('keeps trust markings and reports added and removed packages', () => {
+    const existing = policy({ a: { trust: 'full' }, gone: {} });
+    const r = mergePolicy(existing, { a: {}, gone: {} }, { a: { builtins: ['fs'] }, fresh: {} });
+    assert.deepEqual(r.policy.packages.a, { trust: 'full', builtins: ['fs'] });
+    assert.deepEqual(r.added, ['fresh']);
+    assert.deepEqual(r.removed, ['gone']);
+  });
+
+  it('without a record of the last inference, keeps every existing line', () => {
+    const r = mergePolicy(policy({ a: { globals: ['process.env.X'] } }), null, { a: { builtins: ['fs'] } });
+    assert.deepEqual(r.policy.packages.a, { builtins: ['fs'], globals: ['process.env.X'] });
+  });
+});
