@@ -5,6 +5,8 @@ export type { CopyAnalysis } from './package.js';
 export { nodePowers, type ReadPowers, type DirEntry } from './powers.js';
 export { CATEGORIES, DANGEROUS, entryCategories, capabilityCategories, builtinCategories, globalCategories, splitKey, type Category } from './categories.js';
 export { DETECTORS } from './detectors/index.js';
+export { AMBIENT, INTRINSICS } from './globals.js';
+export { ScopeTracker, hasUseStrict, type Binding, type Reference } from './scope.js';
 export type {
   FileFacts, PackageAnalysis, PackageCopy, PackageWarning, Evidence, WarningKind, CapabilitySource,
 } from './types.js';

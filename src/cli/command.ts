@@ -5,8 +5,8 @@ import type { OptionSpec } from './args.js';
 
 export interface CommandResult<T = unknown> {
   data: T;
-  /** 0 ok, 1 a check found a problem or a run was denied. */
-  exit: 0 | 1;
+  /** 0 ok, 1 a check found a problem or a run was denied (`run` passes the app's own code on). */
+  exit: number;
 }
 
 export interface Command<T = unknown> {
@@ -14,6 +14,8 @@ export interface Command<T = unknown> {
   summary: string;
   usage: string;
   options: OptionSpec;
+  /** The command parses its own arguments (everything after the command name, untouched). */
+  rawArgs?: boolean;
   run(values: Record<string, string | boolean | string[] | undefined>, positionals: string[], display: Display): Promise<CommandResult<T>>;
   print(result: CommandResult<T>, display: Display): void;
 }

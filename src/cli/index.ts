@@ -6,10 +6,11 @@ import type { Command } from './command.js';
 import { explainCommand } from './commands/explain.js';
 import { initCommand } from './commands/init.js';
 import { reportCommand } from './commands/report.js';
+import { runCommand } from './commands/run.js';
 import { createDisplay } from './display.js';
 import { CliError, describeError } from './errors.js';
 
-const COMMANDS: Command<any>[] = [initCommand, explainCommand, reportCommand];
+const COMMANDS: Command<any>[] = [initCommand, explainCommand, reportCommand, runCommand];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -51,6 +52,14 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const command = COMMANDS.find((c) => c.name === name);
     if (!command) throw new CliError('USAGE', `unknown command "${name}"`);
+    if (command.rawArgs) {
+      if (rest[0] === '--help' || rest[0] === '-h') {
+        process.stdout.write(`Usage: ${command.usage}\n\n${command.summary}\n`);
+        return 0;
+      }
+      const result = await command.run({}, rest, display);
+      return result.exit;
+    }
     const { values, positionals } = parse(rest, command.options);
     if (values.help) {
       process.stdout.write(`Usage: ${command.usage}\n\n${command.summary}\n`);

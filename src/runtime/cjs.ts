@@ -1,0 +1,174 @@
+// CommonJS containment: Node's own loader keeps resolving, caching and wrapping modules, but a file
+// inside node_modules is compiled from its transformed source and called with the package's own
+// `require`, `module` and global object instead of the real ones.
+import { realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, resolve as resolvePath, sep } from 'node:path';
+import vm from 'node:vm';
+import { packageNameOf } from '../policy/index.js';
+import { exportsView } from './exports-view.js';
+import { isInside, packageOfPath, type PackageLocation } from './packages.js';
+import type { PackageContext, Runtime } from './runtime.js';
+import { G, PROP, THIS } from './transform.js';
+
+interface NodeModule {
+  id: string;
+  filename: string;
+  path: string;
+  exports: unknown;
+  loaded: boolean;
+  paths: string[];
+  require(request: string): unknown;
+}
+
+interface ModuleStatics {
+  prototype: { _compile(this: NodeModule, content: string, filename: string): unknown };
+  _resolveFilename(request: string, parent: NodeModule, isMain?: boolean, options?: unknown): string;
+  _load(request: string, parent: NodeModule, isMain?: boolean): unknown;
+  isBuiltin(request: string): boolean;
+}
+
+const nodeRequire = createRequire(import.meta.url);
+export const Module = nodeRequire('node:module') as ModuleStatics;
+
+const PARAMS = ['exports', 'require', 'module', '__filename', '__dirname', G, THIS, PROP];
+const importDynamically = (vm as unknown as { constants?: { USE_MAIN_CONTEXT_DEFAULT_LOADER?: symbol } }).constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
+
+function realpath(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return file;
+  }
+}
+
+export class CommonJsLoader {
+  constructor(private readonly runtime: Runtime) {}
+
+  install(): void {
+    const original = Module.prototype._compile;
+    const loader = this;
+    Module.prototype._compile = function (this: NodeModule, content: string, filename: string) {
+      const loc = packageOfPath(filename);
+      if (!loc) return original.call(this, content, filename);
+      const ctx = loader.runtime.context(loc.name);
+      if (ctx.grants.trusted) return original.call(this, content, filename);
+      return loader.compile(this, content, filename, loc, ctx);
+    };
+  }
+
+  private compile(module: NodeModule, content: string, filename: string, loc: PackageLocation, ctx: PackageContext): unknown {
+    const result = this.runtime.transform(content, 'commonjs');
+    if (!result.ok) {
+      return this.runtime.monitor.refuse({ package: loc.name, kind: 'unsupported', capability: filename, detail: `${filename}: ${result.reason}` });
+    }
+    const options: Record<string, unknown> = { filename };
+    // import() inside the module goes through Node's default loader with this file as the referrer,
+    // so the ESM hooks see which package is importing.
+    if (importDynamically) options.importModuleDynamically = importDynamically;
+    const fn = vm.compileFunction(result.code, PARAMS, options as vm.CompileFunctionOptions);
+    const req = this.makeRequire(module, loc, ctx);
+    const facade = moduleFacade(module, req);
+    return fn.call(module.exports, module.exports, req, facade, filename, dirname(filename), ctx.g, ctx.fixThis, ctx.prop);
+  }
+
+  /** A contained require as if from `filename` (for module.createRequire granted to a package). */
+  requireFor(filename: string, ctx: PackageContext): NodeJS.Require {
+    const ModuleClass = Module as unknown as { new (id: string, parent: null): NodeModule; _nodeModulePaths(dir: string): string[] };
+    const m = new ModuleClass(filename, null);
+    m.filename = filename;
+    m.paths = ModuleClass._nodeModulePaths(dirname(filename));
+    const loc = packageOfPath(filename) ?? { name: ctx.grants.name, root: dirname(filename) };
+    return this.makeRequire(m, loc, ctx);
+  }
+
+  private makeRequire(module: NodeModule, loc: PackageLocation, ctx: PackageContext): NodeJS.Require {
+    const require = ((request: unknown) => {
+      if (typeof request !== 'string') throw new TypeError(`The "id" argument must be of type string. Received ${typeof request}`);
+      return this.load(module, request, loc, ctx);
+    }) as NodeJS.Require;
+    const resolve = ((request: string) => {
+      if (typeof request !== 'string') throw new TypeError('The "request" argument must be of type string');
+      const builtin = builtinName(request);
+      if (builtin) return request;
+      return this.check(module, request, loc, ctx).filename;
+    }) as NodeJS.RequireResolve;
+    resolve.paths = (request: string) => (builtinName(request) ? null : module.paths.filter((p) => isInside(p, loc.root)));
+    require.resolve = resolve;
+    // The module cache and registry of other packages stay out of reach; an empty cache keeps
+    // `delete require.cache[…]` working.
+    require.cache = Object.create(null) as NodeJS.Require['cache'];
+    require.extensions = Object.freeze(Object.create(null)) as NodeJS.Require['extensions'];
+    const main = nodeRequire.main;
+    require.main = main ? (Object.freeze({ id: '.', filename: main.filename, path: main.path, loaded: main.loaded }) as unknown as NodeJS.Module) : undefined;
+    return require;
+  }
+
+  /** Resolves a request from a contained module and checks it against the package's policy. */
+  check(module: NodeModule, request: string, loc: PackageLocation, ctx: PackageContext): { filename: string; target: PackageLocation | null } {
+    const monitor = this.runtime.monitor;
+    const pkg = loc.name;
+    const isPath = request.startsWith('.') || request.startsWith('/') || /^[A-Za-z]:[\\/]/.test(request) || request.startsWith('file:');
+    if (isPath) {
+      // Checked before resolving, so a package cannot even probe paths outside its folder.
+      const wanted = resolvePath(dirname(module.filename), request.startsWith('file:') ? new URL(request).pathname : request);
+      if (!isInside(wanted, loc.root) && !isInside(realpath(wanted), loc.root)) {
+        monitor.deny({ package: pkg, kind: 'file', capability: wanted, detail: `${request} (${wanted}), outside its own folder ${loc.root}` });
+      }
+    } else {
+      const name = packageNameOf(request);
+      if (name !== null && name !== pkg && !ctx.grants.packages.has(name)) {
+        monitor.deny({ package: pkg, kind: 'package', capability: name });
+      }
+      if (name === null && !request.startsWith('#')) {
+        monitor.deny({ package: pkg, kind: 'file', capability: request, detail: request });
+      }
+    }
+    const filename = Module._resolveFilename(request, module as never, false);
+    const real = realpath(filename);
+    const target = packageOfPath(real) ?? packageOfPath(filename);
+    if (!target) {
+      monitor.deny({ package: pkg, kind: 'file', capability: real, detail: `${request} (${real}), a file of the app, not of a package` });
+    } else if (target.name !== pkg && !ctx.grants.packages.has(target.name)) {
+      monitor.deny({ package: pkg, kind: 'package', capability: target.name });
+    } else if (target.name === pkg && !isInside(real, loc.root) && !isInside(filename, loc.root)) {
+      monitor.deny({ package: pkg, kind: 'file', capability: real, detail: `${request} (${real}), outside its own folder ${loc.root}` });
+    }
+    if (real.endsWith('.node') && !ctx.grants.native) {
+      monitor.deny({ package: pkg, kind: 'native', capability: 'native', detail: real.slice(real.lastIndexOf(sep) + 1) });
+    }
+    return { filename, target };
+  }
+
+  private load(module: NodeModule, request: string, loc: PackageLocation, ctx: PackageContext): unknown {
+    const builtin = builtinName(request);
+    if (builtin) return this.runtime.builtin(ctx, builtin);
+    const { filename, target } = this.check(module, request, loc, ctx);
+    const exports = Module._load(filename, module as never, false);
+    if (!target || target.name === loc.name) return exports;
+    return exportsView(exports, target.name, loc.name, this.runtime.monitor);
+  }
+}
+
+/** The built-in module a request names, or null (`fs/` is a package, `node:fs` and `fs` are built-ins). */
+export function builtinName(request: string): string | null {
+  if (request.startsWith('node:')) return request.slice(5);
+  return Module.isBuiltin(request) && !request.endsWith('/') ? request : null;
+}
+
+/** What a contained module sees as `module`: its own exports and require, nothing of the loader. */
+function moduleFacade(module: NodeModule, require: NodeJS.Require): object {
+  const facade = {
+    get exports() { return module.exports; },
+    set exports(v: unknown) { module.exports = v; },
+    id: module.id,
+    filename: module.filename,
+    path: module.path,
+    get loaded() { return module.loaded; },
+    paths: [...module.paths],
+    require,
+    children: [] as unknown[],
+    parent: undefined,
+  };
+  return facade;
+}

@@ -1,0 +1,72 @@
+// The run-time entry point, loaded with --import before the app: the one place that calls SES
+// lockdown(). It reads the policy named by the environment `packsec run` sets, freezes the shared
+// intrinsics, and installs the CommonJS and ESM containment.
+import 'ses';
+import { createRequire, register } from 'node:module';
+import { MessageChannel } from 'node:worker_threads';
+import { readPolicy } from '../policy/index.js';
+import { CommonJsLoader } from './cjs.js';
+import { exportsView } from './exports-view.js';
+import { installWrappers } from './wrappers.js';
+import { Runtime } from './runtime.js';
+import type { Violation } from './denial.js';
+
+declare const lockdown: (options: Record<string, string>) => void;
+
+const KEY = Symbol.for('packsec.runtime');
+
+function start(): void {
+  if ((globalThis as Record<symbol, unknown>)[KEY]) return; // already contained (a second --import)
+  const projectDir = process.env.PACKSEC_PROJECT;
+  if (!projectDir) throw new Error('packsec: the runtime preamble needs PACKSEC_PROJECT (use `packsec run`)');
+  const policy = readPolicy(projectDir);
+  if (!policy) throw new Error(`packsec: no packsec.policy.json in ${projectDir}; run \`packsec init\` first`);
+  const warn = process.env.PACKSEC_WARN === '1';
+
+  // What the runtime hands out must be captured from the start compartment before lockdown.
+  const real = { global: globalThis, console, Date, Math, process };
+  lockdown({
+    errorTaming: 'unsafe',
+    stackFiltering: 'verbose',
+    overrideTaming: 'severe',
+    consoleTaming: 'unsafe',
+    localeTaming: 'unsafe',
+    domainTaming: 'unsafe',
+    errorTrapping: 'none',
+    unhandledRejectionTrapping: 'none',
+    evalTaming: 'safe-eval',
+  });
+
+  const runtime = new Runtime({
+    policy,
+    warn,
+    reportFile: process.env.PACKSEC_REPORT || null,
+    cacheDir: process.env.PACKSEC_NO_CACHE === '1' ? null : `${projectDir}/node_modules/.cache/packsec/transform`,
+  }, real);
+  const nodeRequire = createRequire(import.meta.url);
+  runtime.builtinLoader = (m) => nodeRequire(`node:${m}`) as object;
+  const loader = new CommonJsLoader(runtime);
+  installWrappers(runtime, (filename, ctx) => loader.requireFor(filename, ctx));
+  loader.install();
+
+  Object.defineProperty(globalThis, KEY, {
+    value: Object.freeze({
+      context: (name: string) => runtime.context(name),
+      builtin: (name: string, module: string) => runtime.builtin(runtime.context(name), module),
+      view: (value: unknown, owner: string, viewer: string) => exportsView(value, owner, viewer, runtime.monitor),
+    }),
+    enumerable: false,
+    writable: false,
+    configurable: false,
+  });
+
+  const { port1, port2 } = new MessageChannel();
+  port1.on('message', (v: Omit<Violation, 'count'>) => runtime.monitor.record(v));
+  port1.unref();
+  register(new URL('./esm-hooks.js', import.meta.url), {
+    data: { projectDir, warn, port: port2 },
+    transferList: [port2],
+  });
+}
+
+start();

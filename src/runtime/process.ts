@@ -1,0 +1,84 @@
+// The per-package `process`: only granted properties, and an env view that shows only granted keys.
+import type { Monitor } from './denial.js';
+import { globalGranted, type PackageGrants } from './policy.js';
+
+export function envView(env: NodeJS.ProcessEnv, grants: PackageGrants, monitor: Monitor): NodeJS.ProcessEnv {
+  const granted = (key: string) => grants.envAll || grants.envKeys.has(key);
+  const refuse = (key: string, verb: string) => {
+    monitor.deny({ package: grants.name, kind: 'env', capability: `process.env.${key}`, detail: verb });
+  };
+  return new Proxy({} as NodeJS.ProcessEnv, {
+    get(_t, key) {
+      if (typeof key === 'symbol') return undefined;
+      if (granted(key)) return env[key];
+      // Reading a key that was not granted behaves as if it were unset (and is reported).
+      if (key in env) {
+        monitor.record({ package: grants.name, kind: 'env', capability: `process.env.${key}` });
+        if (monitor.warn) return env[key];
+      }
+      return undefined;
+    },
+    has(_t, key) {
+      return typeof key === 'string' && granted(key) && key in env;
+    },
+    ownKeys() {
+      return Object.keys(env).filter(granted);
+    },
+    getOwnPropertyDescriptor(_t, key) {
+      if (typeof key !== 'string' || !granted(key) || !(key in env)) return undefined;
+      return { value: env[key], writable: true, enumerable: true, configurable: true };
+    },
+    set(_t, key, value) {
+      if (typeof key === 'symbol') return false;
+      if (!granted(key)) refuse(key, 'set');
+      env[key] = value;
+      return true;
+    },
+    deleteProperty(_t, key) {
+      if (typeof key === 'symbol') return false;
+      if (!granted(key)) refuse(key, 'delete');
+      delete env[key];
+      return true;
+    },
+    defineProperty(_t, key) {
+      refuse(String(key), 'define');
+      return false;
+    },
+  });
+}
+
+/** Every property name of the real process, own and inherited (on, emit, nextTick …). */
+function processKeys(real: NodeJS.Process): string[] {
+  const keys = new Set<string>();
+  for (let o: object | null = real; o && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
+    for (const k of Object.getOwnPropertyNames(o)) keys.add(k);
+  }
+  keys.delete('constructor');
+  return [...keys];
+}
+
+export function processFacade(real: NodeJS.Process, grants: PackageGrants, monitor: Monitor): NodeJS.Process {
+  const facade: Record<string, unknown> = {};
+  const env = envView(real.env, grants, monitor);
+  for (const key of processKeys(real)) {
+    if (key === 'env') continue;
+    const cap = `process.${key}`;
+    const granted = globalGranted(grants, cap);
+    Object.defineProperty(facade, key, {
+      get() {
+        if (!granted) monitor.deny({ package: grants.name, kind: 'global', capability: cap });
+        const value = (real as unknown as Record<string, unknown>)[key];
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(real) : value;
+      },
+      set(value: unknown) {
+        if (!granted) monitor.deny({ package: grants.name, kind: 'global', capability: cap });
+        Object.defineProperty(facade, key, { value, writable: true, enumerable: true, configurable: true });
+      },
+      enumerable: Object.prototype.propertyIsEnumerable.call(real, key),
+      configurable: true,
+    });
+  }
+  Object.defineProperty(facade, 'env', { value: env, writable: true, enumerable: true, configurable: true });
+  Object.defineProperty(facade, Symbol.toStringTag, { value: 'process', configurable: true });
+  return facade as unknown as NodeJS.Process;
+}

@@ -1,0 +1,119 @@
+// The runtime's state in the app's main thread: one context per contained package (its compartment
+// global, its facades of built-ins), the policy, the monitor of violations, and the transform cache.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Policy } from '../policy/index.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { builtinFacade } from './builtins.js';
+import { Monitor } from './denial.js';
+import { populateGlobals, type RealGlobals } from './globals.js';
+import { RuntimePolicy, type PackageGrants } from './policy.js';
+import { TRANSFORM_VERSION, transformSource, type TransformResult } from './transform.js';
+
+declare const Compartment: new (options: { __options__: true; globals?: Record<string, unknown> }) => { globalThis: Record<string, unknown> };
+
+export interface PackageContext {
+  grants: PackageGrants;
+  /** The package's global object (its compartment's globalThis). */
+  g: Record<string, unknown>;
+  fixThis: (t: unknown) => unknown;
+  prop: (o: unknown, key: string) => unknown;
+  facades: Map<string, unknown>;
+}
+
+export interface RuntimeOptions {
+  policy: Policy;
+  warn: boolean;
+  reportFile: string | null;
+  /** Where transformed sources are cached (content-addressed); null disables the disk cache. */
+  cacheDir: string | null;
+}
+
+export interface FacadeWrapper {
+  (ctx: PackageContext, module: string, path: string, value: unknown): unknown;
+}
+
+export class Runtime {
+  readonly monitor: Monitor;
+  readonly policy: RuntimePolicy;
+  private readonly contexts = new Map<string, PackageContext>();
+  private readonly transforms = new Map<string, TransformResult>();
+  private readonly madeDirs = new Set<string>();
+  /** Set by the loader hooks: replacements for granted exports that must stay contained. */
+  wrapExport: FacadeWrapper = (_ctx, _m, _p, v) => v;
+  builtinLoader: (module: string) => object = () => ({});
+
+  constructor(
+    private readonly options: RuntimeOptions,
+    readonly real: RealGlobals,
+  ) {
+    this.monitor = new Monitor({ warn: options.warn, reportFile: options.reportFile });
+    this.policy = new RuntimePolicy(options.policy);
+  }
+
+  context(name: string): PackageContext {
+    let ctx = this.contexts.get(name);
+    if (ctx) return ctx;
+    const grants = this.policy.grants(name);
+    if (!grants.listed) {
+      this.monitor.record({ package: name, kind: 'unsupported', capability: 'policy entry', detail: 'it has no entry in packsec.policy.json, so it gets no capabilities (run `packsec init`)' });
+    }
+    const compartment = new Compartment({ __options__: true });
+    const g = compartment.globalThis;
+    populateGlobals(g, grants, this.monitor, this.real);
+    const realGlobal = this.real.global;
+    ctx = {
+      grants,
+      g,
+      fixThis: (t) => (t === realGlobal ? g : t),
+      prop: (o, key) => (typeof o === 'function' ? null : (o as Record<string, unknown>)[key]),
+      facades: new Map(),
+    };
+    this.contexts.set(name, ctx);
+    return ctx;
+  }
+
+  /** The package's facade of a built-in module (created once per package and module). */
+  builtin(ctx: PackageContext, module: string): unknown {
+    const hit = ctx.facades.get(module);
+    if (hit) return hit;
+    let facade: unknown;
+    if (module === 'process') facade = ctx.g.process;
+    else {
+      const real = this.builtinLoader(module);
+      facade = builtinFacade(real, module, ctx.grants, this.monitor, { wrap: (m, p, v) => this.wrapExport(ctx, m, p, v) });
+    }
+    ctx.facades.set(module, facade);
+    return facade;
+  }
+
+  /** The contained version of a module's source, from the memory or disk cache when possible. */
+  transform(source: string, kind: 'commonjs' | 'module'): TransformResult {
+    const hash = createHash('sha256').update(source).digest('hex');
+    const key = `${hash}-${kind[0]}${TRANSFORM_VERSION}`;
+    const mem = this.transforms.get(key);
+    if (mem) return mem;
+    const dir = this.options.cacheDir;
+    if (dir) {
+      try {
+        const cached = JSON.parse(readFileSync(join(dir, key.slice(0, 2), `${key}.json`), 'utf8')) as TransformResult;
+        this.transforms.set(key, cached);
+        return cached;
+      } catch { /* not cached yet */ }
+    }
+    const result = transformSource(source, kind);
+    this.transforms.set(key, result);
+    if (dir) {
+      try {
+        const sub = join(dir, key.slice(0, 2));
+        if (!this.madeDirs.has(sub)) {
+          mkdirSync(sub, { recursive: true });
+          this.madeDirs.add(sub);
+        }
+        writeFileAtomic(join(sub, `${key}.json`), JSON.stringify(result));
+      } catch { /* a cache that cannot be written only costs time */ }
+    }
+    return result;
+  }
+}
