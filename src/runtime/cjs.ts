@@ -22,7 +22,7 @@ interface NodeModule {
 }
 
 interface ModuleStatics {
-  prototype: { _compile(this: NodeModule, content: string, filename: string): unknown };
+  prototype: { _compile(this: NodeModule, content: string, filename: string, format?: string): unknown };
   _resolveFilename(request: string, parent: NodeModule, isMain?: boolean, options?: unknown): string;
   _load(request: string, parent: NodeModule, isMain?: boolean): unknown;
   isBuiltin(request: string): boolean;
@@ -48,11 +48,12 @@ export class CommonJsLoader {
   install(): void {
     const original = Module.prototype._compile;
     const loader = this;
-    Module.prototype._compile = function (this: NodeModule, content: string, filename: string) {
+    Module.prototype._compile = function (this: NodeModule, content: string, filename: string, format?: string) {
       const loc = packageOfPath(filename);
-      if (!loc) return original.call(this, content, filename);
+      // require() of an ES module (Node 20.19+, 22.12+) goes to the ESM loader, whose hooks contain it.
+      if (!loc || (format !== undefined && format !== 'commonjs')) return original.call(this, content, filename, format);
       const ctx = loader.runtime.context(loc.name);
-      if (ctx.grants.trusted) return original.call(this, content, filename);
+      if (ctx.grants.trusted) return original.call(this, content, filename, format);
       return loader.compile(this, content, filename, loc, ctx);
     };
   }

@@ -7,6 +7,7 @@ import type { Monitor } from './denial.js';
 import { protectShared } from './harden.js';
 import { globalGranted, type PackageGrants } from './policy.js';
 import { processFacade } from './process.js';
+import { packageError } from './stack.js';
 
 const CONSOLE_METHODS = ['log', 'info', 'warn', 'error', 'debug', 'trace', 'dir', 'dirxml', 'table', 'time', 'timeEnd', 'timeLog', 'assert', 'count', 'countReset', 'group', 'groupEnd', 'groupCollapsed'];
 // Names the runtime never copies from the real global.
@@ -17,6 +18,7 @@ export interface RealGlobals {
   console: Console;
   Date: DateConstructor;
   Math: Math;
+  Error: ErrorConstructor;
   process: NodeJS.Process;
 }
 
@@ -76,6 +78,7 @@ export function populateGlobals(g: Record<string, unknown>, grants: PackageGrant
   define('process', globalGranted(grants, 'process') ? real.process : processFacade(real.process, grants, monitor));
   if (globalGranted(grants, 'Date.now') || globalGranted(grants, 'Date')) define('Date', real.Date);
   if (globalGranted(grants, 'Math.random') || globalGranted(grants, 'Math')) define('Math', real.Math);
+  define('Error', packageError(g.Error as ErrorConstructor, real.Error));
 
   for (const name of Object.getOwnPropertyNames(real.global)) {
     if (SKIP.has(name) || name in g || name.startsWith('__packsec')) continue;

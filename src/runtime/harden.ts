@@ -10,6 +10,10 @@ function isPrototypeObject(obj: object): boolean {
   return ctor !== undefined && 'value' in ctor && typeof ctor.value === 'function' && (ctor.value as { prototype?: unknown }).prototype === obj;
 }
 
+// Values set on objects that carry a copy of an override accessor (merge-descriptors copies
+// EventEmitter.prototype onto express's app): they cannot get an own data property, so they get this.
+const overrides = new WeakMap<object, Map<PropertyKey, unknown>>();
+
 /** Turns writable data properties into accessors that allow an inheriting object to set its own copy. */
 function enableOverrides(proto: object): void {
   for (const key of Reflect.ownKeys(proto)) {
@@ -17,24 +21,56 @@ function enableOverrides(proto: object): void {
     if (!desc || !('value' in desc) || !desc.writable || !desc.configurable) continue;
     const value: unknown = desc.value;
     const enumerable = desc.enumerable;
-    const getter = function () { return value; };
+    let copied = false;
+    const getter = function (this: object) {
+      if (copied && this !== proto) {
+        const own = overrides.get(this);
+        if (own?.has(key)) return own.get(key);
+      }
+      return value;
+    };
     const setter = function (this: object, next: unknown) {
       if (this === proto) throw new TypeError(`Cannot assign to read only property '${String(key)}' of a shared built-in prototype`);
-      Object.defineProperty(this, key, { value: next, writable: true, enumerable, configurable: true });
+      const own = Object.getOwnPropertyDescriptor(this, key);
+      if (!own || own.configurable) {
+        Object.defineProperty(this, key, { value: next, writable: true, enumerable, configurable: true });
+      } else if (own.set === setter) {
+        let map = overrides.get(this);
+        if (!map) overrides.set(this, (map = new Map()));
+        map.set(key, next);
+        copied = true;
+      } else if ('value' in own && own.writable) {
+        Object.defineProperty(this, key, { value: next });
+      } else {
+        throw new TypeError(`Cannot assign to read only property '${String(key)}'`);
+      }
     };
     Object.defineProperty(proto, key, { get: getter, set: setter, enumerable, configurable: false });
   }
 }
 
-/** Freezes a shared object's own properties and, for prototypes, its chain (with overrides enabled). */
+/**
+ * Makes a shared object read-only. A prototype keeps its instances able to shadow its properties:
+ * writable data properties become override accessors, and the few that cannot (writable but not
+ * configurable, like EventEmitter.prototype[kCapture]) stay writable rather than break every instance.
+ */
 function freezeShallow(obj: object): void {
   if (protectedValues.has(obj) || Object.isFrozen(obj)) {
     protectedValues.add(obj);
     return;
   }
   protectedValues.add(obj);
-  if (isPrototypeObject(obj)) enableOverrides(obj);
-  Object.freeze(obj);
+  if (!isPrototypeObject(obj)) {
+    Object.freeze(obj);
+    return;
+  }
+  enableOverrides(obj);
+  for (const key of Reflect.ownKeys(obj)) {
+    const desc = Object.getOwnPropertyDescriptor(obj, key);
+    if (!desc?.configurable) continue;
+    Object.defineProperty(obj, key, 'value' in desc ? { configurable: false, writable: false } : { configurable: false });
+  }
+  Object.preventExtensions(obj);
 }
 
 /**
@@ -63,7 +99,7 @@ export function protectShared<T>(value: T): T {
 
 /** Plain data with no authority (numbers, strings, flags, nested data objects): safe to copy. */
 export function isPlainData(value: unknown, depth = 0): boolean {
-  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return typeof value !== 'symbol' || true;
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return true;
   if (typeof value === 'function' || depth > 2) return false;
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null && !Array.isArray(value)) return false;

@@ -24,7 +24,7 @@ function start(): void {
   const warn = process.env.PACKSEC_WARN === '1';
 
   // What the runtime hands out must be captured from the start compartment before lockdown.
-  const real = { global: globalThis, console, Date, Math, process };
+  const real = { global: globalThis, console, Date, Math, Error, process };
   lockdown({
     errorTaming: 'unsafe',
     stackFiltering: 'verbose',
