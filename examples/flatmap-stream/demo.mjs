@@ -3,7 +3,7 @@
 // once under plain node (the wallet is stolen) and once under packsec (it is not).
 import { spawnSync } from 'node:child_process';
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -62,6 +62,8 @@ function run(cmd, args, extraEnv = {}) {
 console.log(bold('\n1. Day one: wallet-app depends on event-stream@3.3.4. The team runs `packsec init` and commits the policy.'));
 const init = run(process.execPath, [packsec, 'init']);
 if (init.status !== 0) { console.error(init.stderr); process.exit(1); }
+const policyBefore = readFileSync(join(app, 'packsec.policy.json'), 'utf8');
+const lockBefore = readFileSync(join(app, 'packsec.lock.json'), 'utf8');
 console.log(dim(init.stderr.trim().split('\n').map((l) => '   ' + l).join('\n')));
 
 // ---- the update: event-stream@3.3.6 pulls in flatmap-stream@0.1.1 with an encrypted payload
@@ -108,9 +110,27 @@ const explain = run(process.execPath, [packsec, 'explain', 'flatmap-stream']);
 console.log(dim(explain.stderr.trim().split('\n').map((l) => '   ' + l).join('\n')));
 const flagged = (data.changes?.added ?? []).includes('flatmap-stream');
 
+// Step 4 only looked: the committed policy and lock are still the ones from day one.
+write(join(app, 'packsec.policy.json'), policyBefore);
+write(join(app, 'packsec.lock.json'), lockBefore);
+console.log(bold('\n5. `npsx app.js` (packsec run) with the policy from day one: the new dependency is not allowed.'));
+const refused = run(process.execPath, [packsec, 'run', 'app.js']);
+console.log(refused.stderr.split('\n').filter((l) => l.startsWith('packsec:')).map((l) => '   ' + red(l)).join('\n'));
+
+// Then the team accepts the update the usual way: re-run init, which can only see what is in plain sight.
+console.log(bold('\n6. The team accepts the update (`packsec init` again) and runs `npsx app.js`:'));
+run(process.execPath, [packsec, 'init']);
+const contained = run(process.execPath, [packsec, 'run', 'app.js']);
+await new Promise((r) => setTimeout(r, 300));
+console.log('   ' + contained.stdout.trim());
+console.log(contained.stderr.split('\n').filter((l) => l.startsWith('packsec:')).map((l) => '   ' + red(l)).join('\n'));
+const containedStole = stolen.some((s) => s.includes(walletSecret) || s.includes(passphrase));
+const appRan = contained.status === 0 && contained.stdout.includes('done');
+
 server.close();
 rmSync(root, { recursive: true, force: true });
 console.log(bold('\nResult:'));
 console.log(`   plain node: ${plainStole ? red('wallet stolen') : 'nothing stolen'}`);
 console.log(`   packsec:    ${flagged ? green('the update is flagged before it runs: new package flatmap-stream, with the capabilities and warnings above') : red('not flagged')}`);
-process.exit(plainStole && flagged ? 0 : 1);
+console.log(`   npsx:       ${containedStole ? red('wallet stolen') : green(`nothing stolen: the hidden payload was denied at run time${appRan ? ', and the app still works' : ''}`)}`);
+process.exit(plainStole && flagged && !containedStole && appRan ? 0 : 1);

@@ -69,7 +69,11 @@ export class CommonJsLoader {
     if (importDynamically) options.importModuleDynamically = importDynamically;
     const fn = vm.compileFunction(result.code, PARAMS, options as vm.CompileFunctionOptions);
     const req = this.makeRequire(module, loc, ctx);
-    const facade = moduleFacade(module, req);
+    const facade = moduleFacade(module, req, () => {
+      if (ctx.grants.builtins.get('module')?.has('')) return Module;
+      this.runtime.monitor.deny({ package: loc.name, kind: 'builtin', capability: 'module' });
+      return Object;
+    });
     return fn.call(module.exports, module.exports, req, facade, filename, dirname(filename), ctx.g, ctx.fixThis, ctx.prop);
   }
 
@@ -157,9 +161,13 @@ export function builtinName(request: string): string | null {
   return Module.isBuiltin(request) && !request.endsWith('/') ? request : null;
 }
 
-/** What a contained module sees as `module`: its own exports and require, nothing of the loader. */
-function moduleFacade(module: NodeModule, require: NodeJS.Require): object {
+/**
+ * What a contained module sees as `module`: its own exports and require, nothing of the loader.
+ * `module.constructor` is the Module class, that is the `module` built-in: granted only with it.
+ */
+function moduleFacade(module: NodeModule, require: NodeJS.Require, ctor: () => unknown): object {
   const facade = {
+    get constructor() { return ctor(); },
     get exports() { return module.exports; },
     set exports(v: unknown) { module.exports = v; },
     id: module.id,
