@@ -68,6 +68,7 @@ const GLOBAL_CATEGORY: Record<string, Category[]> = {
   'process.exit': ['system'], 'process.kill': ['system'], 'process.chdir': ['system'], 'process.abort': ['system'],
   'process.setuid': ['system'], 'process.setgid': ['system'], 'process.umask': ['system'], 'process.on': ['system'],
   'process.hrtime': ['time-random'], 'process.uptime': ['time-random'], 'process.mainModule': ['runtime'],
+  'process.getBuiltinModule': ['runtime'],
   'process.env': ['env'], crypto: ['time-random'],
 };
 

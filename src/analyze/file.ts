@@ -33,7 +33,12 @@ const INTEROP_HELPERS = new Set([
 // Built-in exports that are namespaces: their members are granted one by one (fs.promises.readFile).
 const NAMESPACE_EXPORTS = new Set(['promises', 'constants', 'posix', 'win32', 'types', 'webcrypto']);
 
+// Capabilities are at most a few keys deep; longer paths are kept at this length ("this or deeper") so
+// that a hostile chain `x.a.a.a…` of n links does not cost n² to represent.
+const MAX_PATH = 8;
+
 function extend(v: Value, key: string): Value | null {
+  if ((v.kind === 'builtin' || v.kind === 'global') && v.path.length >= MAX_PATH) return v;
   if (v.kind === 'builtin') {
     if (v.path.length === 0 && key === 'default') return v;
     return { kind: 'builtin', module: v.module, path: [...v.path, key] };
@@ -46,7 +51,17 @@ function extend(v: Value, key: string): Value | null {
   return null;
 }
 
+/**
+ * `require('process')` is the global `process` object: its members are granted as globals, so that
+ * `require('process').env.HOME` needs process.env.HOME, not the whole environment.
+ */
+function processGlobal(v: Value): Value | null {
+  return v.kind === 'builtin' && v.module === 'process' && v.path.length > 0 ? { kind: 'global', path: ['process', ...v.path] } : null;
+}
+
 function complete(v: Value): boolean {
+  const asGlobal = processGlobal(v);
+  if (asGlobal) return complete(asGlobal);
   if (v.kind === 'builtin') return v.path.length >= (v.path[0] !== undefined && NAMESPACE_EXPORTS.has(v.path[0]) ? 2 : 1);
   if (v.kind === 'global') return v.path.length > 0 && v.path.length >= globalDepth(v.path);
   return false;
@@ -332,6 +347,15 @@ class FileAnalysis {
       case 'UpdateExpression':
         this.assignPattern(node.argument as Node, node, scope, null, []);
         break;
+      case 'LogicalExpression': {
+        const left = node.left as Node;
+        this.visit(left, node, scope);
+        // `0 && (module.exports = { a, b })` is esbuild's annotation for cjs-module-lexer: it never runs,
+        // and its names are not globals.
+        if (node.operator === '&&' && left.type === 'Literal' && !left.value) break;
+        this.visit(node.right as Node, node, scope);
+        break;
+      }
       case 'MemberExpression':
         this.visit(node.object as Node, node, scope);
         if (node.computed) this.visit(node.property as Node, node, scope);
@@ -423,7 +447,8 @@ class FileAnalysis {
         return v?.kind === 'builtin' ? [v.module, ...v.path] : null;
       },
       globalPath: (n) => {
-        const v = this.valueOf(n);
+        const found = this.valueOf(n);
+        const v = found && (processGlobal(found) ?? found);
         return v?.kind === 'global' ? v.path : null;
       },
       warn: (kind, n, message) => this.addWarning(kind, n, message),
@@ -459,6 +484,7 @@ class FileAnalysis {
     if (b.value !== undefined) return b.value;
     if (b.computing) return null;
     b.computing = true;
+    this.computingBindings++;
     let value: Value | null = null;
     if (b.importOf) {
       value = { kind: 'builtin', module: b.importOf.module, path: b.importOf.imported === '*' ? [] : [b.importOf.imported] };
@@ -473,11 +499,26 @@ class FileAnalysis {
       value = { kind: 'require' };
     }
     b.computing = false;
+    this.computingBindings--;
     b.value = value;
     return value;
   }
 
+  // Detectors ask for the value of every member and call expression: without memoising, a chain
+  // `x.a.a.a…` of n links costs n² steps (a hostile file could then time out the worker).
+  private readonly values = new Map<Node, Value | null>();
+  private computingBindings = 0;
+
   private valueOf(node: Node): Value | null {
+    const known = this.values.get(node);
+    if (known !== undefined) return known;
+    const value = this.computeValue(node);
+    // A value found while a binding is being computed may be a cycle's provisional null: not kept.
+    if (this.computingBindings === 0) this.values.set(node, value);
+    return value;
+  }
+
+  private computeValue(node: Node): Value | null {
     switch (node.type) {
       case 'Identifier': {
         const name = node.name as string;
@@ -672,7 +713,8 @@ class FileAnalysis {
 
   // ---------------------------------------------------------------- recording
 
-  private record(value: Value, node: Node, context: UseContext | 'load'): void {
+  private record(recorded: Value, node: Node, context: UseContext | 'load'): void {
+    const value = processGlobal(recorded) ?? recorded;
     if (value.kind === 'builtin' || value.kind === 'import-promise') {
       // Loading a built-in without using it needs no grant: ungranted exports are denied when used.
       if (context === 'load') return;
@@ -684,6 +726,13 @@ class FileAnalysis {
     }
     if (value.kind === 'global') {
       if (context === 'load') return;
+      // `process.getBuiltinModule('fs')` is recorded as the built-in it loads (see collectSources). The
+      // function itself, which would reach every built-in, is only needed when the name is computed
+      // or the function is handed on.
+      if (isGetBuiltinModule(value) && node.parent?.type === 'CallExpression' && node.parent.callee === node) {
+        const spec = this.requireSpecifier(node.parent);
+        if (spec !== null && builtinModuleOf(spec)) return;
+      }
       const cap = globalCapability(value.path, context);
       if (cap) this.addCapability('globals', cap, node);
     }

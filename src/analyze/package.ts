@@ -167,12 +167,15 @@ export async function analyzeCopy(copy: FoundCopy, ctx: CopyContext): Promise<Co
       for (const rel of present) if (rel.startsWith(before) && rel.endsWith(after) && JS_FILE.test(rel)) entries.add(rel);
       return;
     }
-    // An exported file is an entry even when it is also a bin: other packages can load it.
+    // A bin that is also exported (marked exports "./bin/marked") stays out: granting a library its
+    // CLI's capabilities for the rare importer of the CLI would widen every app's policy.
     const rel = resolveIn(join(dir, target));
-    if (rel) entries.add(rel);
+    if (rel && !binFiles.has(rel)) entries.add(rel);
   };
   if (manifest.exports !== undefined) for (const t of allTargets(manifest.exports)) addEntry(t);
-  const main = resolveIn(join(dir, manifest.main ?? 'index'));
+  // With "exports", Node never loads "main" (or index.js) for the package name: it is not an entry
+  // unless the exports map names no file at all.
+  const main = entries.size === 0 ? resolveIn(join(dir, manifest.main ?? 'index')) : null;
   if (main) entries.add(main);
   if (entries.size === 0) for (const b of binFiles) if (present.has(b) && isNodeScript(b)) entries.add(b);
 
@@ -227,7 +230,7 @@ export async function analyzeCopy(copy: FoundCopy, ctx: CopyContext): Promise<Co
           const abs = spec.startsWith('/') ? spec : join(fromDir, spec);
           const target = resolveIn(abs);
           if (target) enqueue(target);
-          else if (!inPackage(abs) && powers.stat(abs) !== null) sink.warn('dynamic-require', ev(imp), `loads ${spec}, outside its own folder`);
+          else if (!inPackage(abs) && resolveFile(abs, powers, () => null) !== null) sink.warn('dynamic-require', ev(imp), `loads ${spec}, outside its own folder`);
           continue;
         }
         if (spec.startsWith('#')) {

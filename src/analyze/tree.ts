@@ -1,6 +1,6 @@
 // Finds every installed package copy under a project's node_modules (nested, scoped, symlinked),
 // guarding against symlink loops and unreadable folders.
-import { join, relative, sep } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import type { ReadPowers } from './powers.js';
 
 export interface FoundCopy {
@@ -24,6 +24,11 @@ export function findPackages(projectDir: string, powers: ReadPowers): { copies: 
   const problems: TreeProblem[] = [];
   const seen = new Set<string>();
   const rel = (p: string) => relative(projectDir, p).split(sep).join('/');
+  // Links are followed after every real folder, so a copy is found at its own place and under its own
+  // name whatever order the walk meets the links to it in.
+  const links: { linkPath: string; installedAs: string; depth: number }[] = [];
+
+  const walked = new Set<string>();
 
   const walkNodeModules = (nmDir: string, depth: number): void => {
     if (depth > MAX_DEPTH) {
@@ -32,6 +37,9 @@ export function findPackages(projectDir: string, powers: ReadPowers): { copies: 
     }
     let entries;
     try {
+      const real = powers.realpath(nmDir);
+      if (walked.has(real)) return;
+      walked.add(real);
       entries = powers.readDir(nmDir);
     } catch {
       return;
@@ -53,8 +61,12 @@ export function findPackages(projectDir: string, powers: ReadPowers): { copies: 
     }
   };
 
-  const visitPackage = (linkPath: string, installedAs: string, kind: string, depth: number): void => {
+  const visitPackage = (linkPath: string, installedAs: string, kind: string, depth: number, deferred = false): void => {
     if (kind !== 'dir' && kind !== 'symlink') return;
+    if (kind === 'symlink' && !deferred) {
+      links.push({ linkPath, installedAs, depth });
+      return;
+    }
     let real: string;
     try {
       real = powers.realpath(linkPath);
@@ -72,9 +84,17 @@ export function findPackages(projectDir: string, powers: ReadPowers): { copies: 
     seen.add(real);
     copies.push({ path: rel(linkPath), dir: real, installedAs });
     walkNodeModules(join(real, 'node_modules'), depth + 1);
+    // Isolated layouts (pnpm: node_modules/.pnpm/a@1/node_modules/{a,b}) keep a package's dependencies
+    // beside it, in the node_modules folder that holds it; Node finds them there, and so must we.
+    const holder = installedAs.includes('/') ? dirname(dirname(real)) : dirname(real);
+    if (basename(holder) === 'node_modules') walkNodeModules(holder, depth + 1);
   };
 
   walkNodeModules(join(projectDir, 'node_modules'), 0);
+  for (let i = 0; i < links.length; i++) {
+    const l = links[i]!;
+    visitPackage(l.linkPath, l.installedAs, 'symlink', l.depth, true);
+  }
   return { copies, problems };
 }
 

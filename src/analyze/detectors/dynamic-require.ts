@@ -5,9 +5,15 @@ import type { Detector } from './types.js';
 export const dynamicRequireDetector: Detector = {
   name: 'dynamic-require',
   category: 'dynamic-code',
-  doc: 'require(expr) with a computed specifier: what it loads is decided at run time.',
+  doc: 'require(expr) or process.getBuiltinModule(expr) with a computed specifier: what it loads is decided at run time.',
   nodeTypes: ['CallExpression'],
   detect(node, ctx) {
+    const callee = node.callee as Node;
+    const path = callee.type === 'MemberExpression' ? ctx.globalPath(callee) : null;
+    if (path?.join('.') === 'process.getBuiltinModule' && ctx.requireSpecifier(node) === null && (node.arguments as Node[]).length > 0) {
+      ctx.warn('dynamic-require', node, 'process.getBuiltinModule() of a computed name: which built-in it loads is decided at run time');
+      return;
+    }
     if (!ctx.isRequireCall(node) || ctx.requireSpecifier(node) !== null) return;
     const arg = (node.arguments as Node[])[0];
     if (!arg) return;
