@@ -1,14 +1,16 @@
 // Static analysis of one JavaScript file: parse, build scopes, then follow every value that holds a
 // built-in module or a global (through aliases, destructuring and member chains) to the exports and
 // property paths actually used. Pure: takes source text, returns FileFacts.
-import { parse as acornParse } from 'acorn';
 import { builtinModuleOf } from '../policy/names.js';
 import { children, memberKey, staticPrefix, staticString, type Node } from './ast.js';
 import { DETECTORS, type DetectorContext } from './detectors/index.js';
+import { parseProgram, type SourceKind } from './parse.js';
+import { ScopeTracker, type Binding } from './scope.js';
+
+export type { SourceKind };
 import { GLOBAL_OBJECT_NAMES, globalCapability, globalDepth, type UseContext } from './globals.js';
 import type { FileFacts, Location, WarningKind } from './types.js';
 
-export type SourceKind = 'commonjs' | 'module';
 
 export interface AnalyzeOptions {
   /** How Node would load the file; a CommonJS guess that fails to parse is retried as a module. */
@@ -67,368 +69,64 @@ function complete(v: Value): boolean {
   return false;
 }
 
-// ---------------------------------------------------------------- scopes
-
-interface Binding {
-  name: string;
-  /** Expressions assigned to it, with the destructuring steps from the expression to this name. */
-  sources: { init: Node; steps: (string | null)[] }[];
-  importOf?: { module: string; imported: string };
-  value?: Value | null;
-  computing?: boolean;
-}
-
-interface Scope {
-  parent: Scope | null;
-  functionScope: boolean;
-  vars: Map<string, Binding>;
-}
-
-interface Reference {
-  node: Node;
-  scope: Scope;
-  write: boolean;
-}
-
 class FileAnalysis {
   readonly facts: FileFacts = { imports: [], dynamic: [], builtins: [], globals: [], native: [], warnings: [] };
-  private readonly refs: Reference[] = [];
-  private readonly resolved = new Map<Node, Binding | null>();
+  private readonly tracker: ScopeTracker;
   private readonly lineStarts: number[] = [0];
   private readonly seen = new Set<string>();
-  private strict: boolean;
+  private readonly bindingValues = new Map<Binding, Value | null>();
+  private readonly computing = new Set<Binding>();
 
   constructor(
     private readonly source: string,
     private readonly kind: SourceKind,
   ) {
     for (let i = source.indexOf('\n'); i >= 0; i = source.indexOf('\n', i + 1)) this.lineStarts.push(i + 1);
-    this.strict = kind === 'module';
+    this.tracker = new ScopeTracker(kind, {
+      onNode: (node) => this.onNode(node),
+      onImport: (decl, specifier, binding) => {
+        const module = builtinModuleOf(staticString(decl.source as Node) ?? '');
+        if (!module) return;
+        const imported = specifier.type === 'ImportSpecifier' ? (memberName(specifier.imported as Node) ?? '*') : '*';
+        binding.importOf = { module, imported: imported === 'default' ? '*' : imported };
+      },
+    }, { skipFalsyAnd: true });
+  }
+
+  private get refs() {
+    return this.tracker.refs;
+  }
+
+  private get resolved() {
+    return this.tracker.resolved;
+  }
+
+  private get declaredIds() {
+    return this.tracker.declaredIds;
   }
 
   run(program: Node): void {
-    const top: Scope = { parent: null, functionScope: true, vars: new Map() };
-    if (this.kind === 'commonjs' && hasUseStrict(program)) this.strict = true;
-    this.visit(program, null, top);
-    // Names are resolved once every declaration is known, which takes care of hoisting.
-    for (const r of this.refs) this.resolved.set(r.node, this.lookup(r.scope, r.node.name as string));
-    for (const a of this.pendingAssignments) {
-      const b = this.resolved.get(a.ident);
-      if (b) b.sources.push({ init: a.init, steps: a.steps });
-    }
+    this.tracker.run(program);
     for (const r of this.refs) if (!r.write) this.useReference(r.node);
     this.collectSources(program);
     this.runDetectors();
   }
 
-  // ---------------------------------------------------------------- pass 1: scopes and references
-
-  private declare(scope: Scope, name: string): Binding {
-    let b = scope.vars.get(name);
-    if (!b) {
-      b = { name, sources: [] };
-      scope.vars.set(name, b);
-    }
-    return b;
-  }
-
-  private functionScopeOf(scope: Scope): Scope {
-    let s = scope;
-    while (!s.functionScope && s.parent) s = s.parent;
-    return s;
-  }
-
-  private lookup(scope: Scope | null, name: string): Binding | null {
-    for (let s = scope; s; s = s.parent) {
-      const b = s.vars.get(name);
-      if (b) return b;
-    }
-    return null;
-  }
-
-  /** Declares every name a binding pattern introduces; visits defaults and computed keys as expressions. */
-  private declarePattern(pattern: Node, target: Scope, exprScope: Scope, init: Node | null, steps: (string | null)[]): void {
-    switch (pattern.type) {
-      case 'Identifier': {
-        const b = this.declare(target, pattern.name as string);
-        this.declaredIds.set(pattern, b);
-        if (init) b.sources.push({ init, steps });
-        return;
-      }
-      case 'ObjectPattern':
-        for (const prop of pattern.properties as Node[]) {
-          prop.parent = pattern;
-          if (prop.type === 'RestElement') {
-            this.declarePattern(prop.argument as Node, target, exprScope, init, [...steps, null]);
-            continue;
-          }
-          const key = prop.key as Node;
-          let step: string | null = null;
-          if (prop.computed) {
-            this.visit(key, prop, exprScope);
-            step = staticString(key);
-          } else step = key.type === 'Identifier' ? (key.name as string) : staticString(key) ?? (key.type === 'Literal' ? String(key.value) : null);
-          this.declarePattern(prop.value as Node, target, exprScope, init, [...steps, step]);
-        }
-        return;
-      case 'ArrayPattern':
-        for (const el of pattern.elements as (Node | null)[]) if (el) {
-          el.parent = pattern;
-          this.declarePattern(el, target, exprScope, init, [...steps, null]);
-        }
-        return;
-      case 'RestElement':
-        this.declarePattern(pattern.argument as Node, target, exprScope, init, [...steps, null]);
-        return;
-      case 'AssignmentPattern':
-        (pattern.right as Node).parent = pattern;
-        this.visit(pattern.right as Node, pattern, exprScope);
-        this.declarePattern(pattern.left as Node, target, exprScope, init, steps);
-        return;
-      default:
-        // Member expressions in assignment patterns (`[a.b] = x`) are ordinary expressions.
-        this.visit(pattern, pattern.parent ?? null, exprScope);
-    }
-  }
-
-  /** Assignment targets: identifiers there are writes to existing bindings. */
-  private assignPattern(pattern: Node, parent: Node, scope: Scope, init: Node | null, steps: (string | null)[]): void {
-    pattern.parent = parent;
-    switch (pattern.type) {
-      case 'Identifier':
-        this.refs.push({ node: pattern, scope, write: true });
-        if (init) this.pendingAssignments.push({ ident: pattern, scope, init, steps });
-        return;
-      case 'ObjectPattern':
-        for (const prop of pattern.properties as Node[]) {
-          prop.parent = pattern;
-          if (prop.type === 'RestElement') { this.assignPattern(prop.argument as Node, prop, scope, init, [...steps, null]); continue; }
-          if (prop.computed) this.visit(prop.key as Node, prop, scope);
-          const key = prop.key as Node;
-          const step = prop.computed ? staticString(key) : key.type === 'Identifier' ? (key.name as string) : staticString(key);
-          this.assignPattern(prop.value as Node, prop, scope, init, [...steps, step]);
-        }
-        return;
-      case 'ArrayPattern':
-        for (const el of pattern.elements as (Node | null)[]) if (el) this.assignPattern(el, pattern, scope, init, [...steps, null]);
-        return;
-      case 'RestElement':
-        this.assignPattern(pattern.argument as Node, pattern, scope, init, [...steps, null]);
-        return;
-      case 'AssignmentPattern':
-        this.visit(pattern.right as Node, pattern, scope);
-        this.assignPattern(pattern.left as Node, pattern, scope, init, steps);
-        return;
-      default:
-        this.visit(pattern, parent, scope);
-    }
-  }
-
-  private readonly pendingAssignments: { ident: Node; scope: Scope; init: Node; steps: (string | null)[] }[] = [];
-
-  private visitFunction(node: Node, scope: Scope): void {
-    const fnScope: Scope = { parent: scope, functionScope: true, vars: new Map() };
-    if (node.type === 'FunctionExpression' && node.id) this.declare(fnScope, (node.id as Node).name as string);
-    for (const p of node.params as Node[]) {
-      p.parent = node;
-      this.declarePattern(p, fnScope, fnScope, null, []);
-    }
-    const body = node.body as Node;
-    body.parent = node;
-    if (body.type === 'BlockStatement') {
-      const wasStrict = this.strict;
-      if (hasUseStrict(body)) this.strict = true;
-      for (const stmt of body.body as Node[]) this.visit(stmt, body, fnScope);
-      this.strict = wasStrict;
-    } else this.visit(body, node, fnScope);
-  }
-
-  private visit(node: Node, parent: Node | null, scope: Scope): void {
-    node.parent = parent;
-    switch (node.type) {
-      case 'Identifier':
-        this.refs.push({ node, scope, write: false });
-        break;
-      case 'VariableDeclaration': {
-        const target = node.kind === 'var' ? this.functionScopeOf(scope) : scope;
-        for (const d of node.declarations as Node[]) {
-          d.parent = node;
-          const init = d.init as Node | null;
-          if (init) this.visit(init, d, scope);
-          (d.id as Node).parent = d;
-          this.declarePattern(d.id as Node, target, scope, init, []);
-        }
-        break;
-      }
-      case 'FunctionDeclaration': {
-        const name = (node.id as Node | null)?.name as string | undefined;
-        if (name) {
-          this.declare(scope, name);
-          // Annex B: in sloppy code a function in a block is also a var of the enclosing function.
-          if (!this.strict) this.declare(this.functionScopeOf(scope), name);
-        }
-        this.visitFunction(node, scope);
-        break;
-      }
-      case 'FunctionExpression':
-      case 'ArrowFunctionExpression':
-        this.visitFunction(node, scope);
-        break;
-      case 'ClassDeclaration':
-      case 'ClassExpression': {
-        const id = node.id as Node | null;
-        const inner: Scope = { parent: scope, functionScope: false, vars: new Map() };
-        if (id) {
-          this.declare(node.type === 'ClassDeclaration' ? scope : inner, id.name as string);
-          id.parent = node;
-        }
-        if (node.superClass) this.visit(node.superClass as Node, node, scope);
-        const body = node.body as Node;
-        body.parent = node;
-        for (const member of body.body as Node[]) {
-          member.parent = body;
-          if (member.computed) this.visit(member.key as Node, member, inner);
-          if (member.type === 'StaticBlock') {
-            const blockScope: Scope = { parent: inner, functionScope: true, vars: new Map() };
-            for (const s of member.body as Node[]) this.visit(s, member, blockScope);
-          } else if (member.value) {
-            const value = member.value as Node;
-            if (member.type === 'PropertyDefinition') {
-              const fieldScope: Scope = { parent: inner, functionScope: true, vars: new Map() };
-              this.visit(value, member, fieldScope);
-            } else this.visit(value, member, inner);
-          }
-        }
-        break;
-      }
-      case 'BlockStatement':
-      case 'StaticBlock': {
-        const inner: Scope = { parent: scope, functionScope: false, vars: new Map() };
-        for (const s of node.body as Node[]) this.visit(s, node, inner);
-        break;
-      }
-      case 'SwitchStatement': {
-        this.visit(node.discriminant as Node, node, scope);
-        const inner: Scope = { parent: scope, functionScope: false, vars: new Map() };
-        for (const c of node.cases as Node[]) {
-          c.parent = node;
-          if (c.test) this.visit(c.test as Node, c, inner);
-          for (const s of c.consequent as Node[]) this.visit(s, c, inner);
-        }
-        break;
-      }
-      case 'ForStatement':
-      case 'ForInStatement':
-      case 'ForOfStatement': {
-        const inner: Scope = { parent: scope, functionScope: false, vars: new Map() };
-        for (const key of ['init', 'left', 'right', 'test', 'update', 'body']) {
-          const child = node[key] as Node | null | undefined;
-          if (!child) continue;
-          if (key === 'left' && child.type !== 'VariableDeclaration') this.assignPattern(child, node, inner, null, []);
-          else this.visit(child, node, inner);
-        }
-        break;
-      }
-      case 'CatchClause': {
-        const inner: Scope = { parent: scope, functionScope: false, vars: new Map() };
-        if (node.param) {
-          (node.param as Node).parent = node;
-          this.declarePattern(node.param as Node, inner, inner, null, []);
-        }
-        this.visit(node.body as Node, node, inner);
-        break;
-      }
-      case 'AssignmentExpression': {
-        const right = node.right as Node;
-        this.visit(right, node, scope);
-        this.assignPattern(node.left as Node, node, scope, node.operator === '=' ? right : null, []);
-        break;
-      }
-      case 'UpdateExpression':
-        this.assignPattern(node.argument as Node, node, scope, null, []);
-        break;
-      case 'LogicalExpression': {
-        const left = node.left as Node;
-        this.visit(left, node, scope);
-        // `0 && (module.exports = { a, b })` is esbuild's annotation for cjs-module-lexer: it never runs,
-        // and its names are not globals.
-        if (node.operator === '&&' && left.type === 'Literal' && !left.value) break;
-        this.visit(node.right as Node, node, scope);
-        break;
-      }
-      case 'MemberExpression':
-        this.visit(node.object as Node, node, scope);
-        if (node.computed) this.visit(node.property as Node, node, scope);
-        break;
-      case 'Property':
-        if (node.computed) this.visit(node.key as Node, node, scope);
-        this.visit(node.value as Node, node, scope);
-        break;
-      case 'MethodDefinition':
-      case 'PropertyDefinition':
-        if (node.computed) this.visit(node.key as Node, node, scope);
-        if (node.value) this.visit(node.value as Node, node, scope);
-        break;
-      case 'LabeledStatement':
-        this.visit(node.body as Node, node, scope);
-        break;
-      case 'BreakStatement':
-      case 'ContinueStatement':
-      case 'MetaProperty':
-      case 'PrivateIdentifier':
-      case 'Literal':
-      case 'TemplateElement':
-      case 'ThisExpression':
-      case 'Super':
-        break;
-      case 'ImportDeclaration': {
-        const spec = staticString(node.source as Node) ?? '';
-        this.addImport(spec, 'import', node);
-        const module = builtinModuleOf(spec);
+  /** After each node's children: imports and re-exports, and the detectors that look at this node type. */
+  private onNode(node: Node): void {
+    if (node.type === 'ImportDeclaration') {
+      this.addImport(staticString(node.source as Node) ?? '', 'import', node);
+    } else if ((node.type === 'ExportNamedDeclaration' && node.source) || node.type === 'ExportAllDeclaration') {
+      const spec = staticString(node.source as Node) ?? '';
+      this.addImport(spec, 'export-from', node);
+      const module = builtinModuleOf(spec);
+      if (module && node.type === 'ExportAllDeclaration') this.addCapability('builtins', module, node);
+      else if (module) {
         for (const s of node.specifiers as Node[]) {
-          s.parent = node;
-          const b = this.declare(scope, (s.local as Node).name as string);
-          if (module) {
-            const imported = s.type === 'ImportSpecifier' ? (memberName(s.imported as Node) ?? '*') : '*';
-            b.importOf = { module, imported: imported === 'default' ? '*' : imported };
-          }
+          const local = memberName(s.local as Node) ?? '*';
+          this.addCapability('builtins', local === 'default' || local === '*' ? module : `${module}.${local}`, s);
         }
-        break;
       }
-      case 'ExportNamedDeclaration':
-        if (node.source) {
-          const spec = staticString(node.source as Node) ?? '';
-          this.addImport(spec, 'export-from', node);
-          const module = builtinModuleOf(spec);
-          if (module) {
-            for (const s of node.specifiers as Node[]) {
-              const local = memberName(s.local as Node) ?? '*';
-              this.addCapability('builtins', local === 'default' || local === '*' ? module : `${module}.${local}`, s);
-            }
-          }
-        } else if (node.declaration) this.visit(node.declaration as Node, node, scope);
-        else for (const s of node.specifiers as Node[]) {
-          s.parent = node;
-          this.visit(s.local as Node, s, scope);
-        }
-        break;
-      case 'ExportAllDeclaration': {
-        const spec = staticString(node.source as Node) ?? '';
-        this.addImport(spec, 'export-from', node);
-        const module = builtinModuleOf(spec);
-        if (module) this.addCapability('builtins', module, node);
-        break;
-      }
-      case 'ExportDefaultDeclaration':
-        this.visit(node.declaration as Node, node, scope);
-        break;
-      case 'WithStatement':
-        this.visit(node.object as Node, node, scope);
-        // Names inside `with` may come from the object; they are still recorded as free names.
-        this.visit(node.body as Node, node, scope);
-        break;
-      default:
-        for (const child of children(node)) this.visit(child, node, scope);
     }
     const detectors = DETECTORS_BY_TYPE.get(node.type);
     if (detectors) for (const d of detectors) this.pendingDetectors.push([d, node]);
@@ -481,9 +179,10 @@ class FileAnalysis {
   }
 
   private bindingValue(b: Binding): Value | null {
-    if (b.value !== undefined) return b.value;
-    if (b.computing) return null;
-    b.computing = true;
+    const known = this.bindingValues.get(b);
+    if (known !== undefined) return known;
+    if (this.computing.has(b)) return null;
+    this.computing.add(b);
     this.computingBindings++;
     let value: Value | null = null;
     if (b.importOf) {
@@ -498,9 +197,9 @@ class FileAnalysis {
     } else if (b.name === 'require' || b.sources.some((s) => this.valueOf(s.init)?.kind === 'require')) {
       value = { kind: 'require' };
     }
-    b.computing = false;
+    this.computing.delete(b);
     this.computingBindings--;
-    b.value = value;
+    this.bindingValues.set(b, value);
     return value;
   }
 
@@ -709,7 +408,6 @@ class FileAnalysis {
     }
   }
 
-  private readonly declaredIds = new Map<Node, Binding>();
 
   // ---------------------------------------------------------------- recording
 
@@ -836,30 +534,12 @@ function memberName(node: Node): string | null {
   return staticString(node);
 }
 
-function hasUseStrict(body: Node): boolean {
-  for (const stmt of body.body as Node[]) {
-    if (stmt.type !== 'ExpressionStatement' || typeof stmt.directive !== 'string') return false;
-    if (stmt.directive === 'use strict') return true;
-  }
-  return false;
-}
 
 const DETECTORS_BY_TYPE = new Map<string, (typeof DETECTORS)[number][]>();
 for (const d of DETECTORS) for (const t of d.nodeTypes) {
   const list = DETECTORS_BY_TYPE.get(t) ?? [];
   list.push(d);
   DETECTORS_BY_TYPE.set(t, list);
-}
-
-function parse(source: string, kind: SourceKind): Node {
-  return acornParse(source, {
-    ecmaVersion: 'latest',
-    sourceType: kind === 'module' ? 'module' : 'script',
-    allowHashBang: true,
-    allowReturnOutsideFunction: kind === 'commonjs',
-    allowAwaitOutsideFunction: kind === 'module',
-    allowReserved: true,
-  }) as unknown as Node;
 }
 
 /** Analyses one file. Never throws: what cannot be parsed comes back as `unanalysable`. */
@@ -870,11 +550,11 @@ export function analyzeSource(source: string, options: AnalyzeOptions): FileFact
   let kind = options.kind;
   let program: Node;
   try {
-    program = parse(source, kind);
+    program = parseProgram(source, kind);
   } catch (first) {
     const other: SourceKind = kind === 'module' ? 'commonjs' : 'module';
     try {
-      program = parse(source, other);
+      program = parseProgram(source, other);
       kind = other;
     } catch {
       return emptyFacts(describeParseError(first));

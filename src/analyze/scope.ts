@@ -29,6 +29,14 @@ export interface ThisUse {
   sloppyFunction: boolean;
 }
 
+export interface ScopeOptions {
+  /**
+   * Skip the right side of `0 && …` / `false && …`: esbuild's never-run annotation for
+   * cjs-module-lexer (`0 && (module.exports = { a, b })`), whose names are not globals.
+   */
+  skipFalsyAnd?: boolean;
+}
+
 export interface ScopeHooks {
   /** Called for every node visited, after its children (used to run detectors). */
   onNode?(node: Node): void;
@@ -50,6 +58,7 @@ export class ScopeTracker {
   constructor(
     private readonly kind: 'commonjs' | 'module',
     private readonly hooks: ScopeHooks = {},
+    private readonly options: ScopeOptions = {},
   ) {
     this.strict = kind === 'module';
     // Top-level `this` in CommonJS is module.exports, in a module undefined: never the global.
@@ -303,6 +312,13 @@ export class ScopeTracker {
       case 'UpdateExpression':
         this.assignPattern(node.argument as Node, node, scope, null, []);
         break;
+      case 'LogicalExpression': {
+        const left = node.left as Node;
+        this.visit(left, node, scope);
+        if (this.options.skipFalsyAnd && node.operator === '&&' && left.type === 'Literal' && !left.value) break;
+        this.visit(node.right as Node, node, scope);
+        break;
+      }
       case 'MemberExpression':
         this.visit(node.object as Node, node, scope);
         (node.property as Node).parent = node;

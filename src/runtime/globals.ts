@@ -66,7 +66,7 @@ export function consoleFacade(real: Console): Console {
 }
 
 /** Fills a compartment's globalThis for one package. */
-export function populateGlobals(g: Record<string, unknown>, grants: PackageGrants, monitor: Monitor, real: RealGlobals): void {
+export function populateGlobals(g: Record<string, unknown>, grants: PackageGrants, monitor: Monitor, real: RealGlobals, builtin: (module: string) => unknown): void {
   const define = (name: string, value: unknown) => Object.defineProperty(g, name, { value, writable: true, enumerable: false, configurable: true });
   define('global', g);
   define('globalThis', g);
@@ -75,7 +75,7 @@ export function populateGlobals(g: Record<string, unknown>, grants: PackageGrant
     if (SKIP.has(name) || name === 'console' || !(name in real.global)) continue;
     define(name, protectShared((real.global as unknown as Record<string, unknown>)[name]));
   }
-  define('process', globalGranted(grants, 'process') ? real.process : processFacade(real.process, grants, monitor));
+  define('process', processFacade(real.process, grants, monitor, builtin));
   if (globalGranted(grants, 'Date.now') || globalGranted(grants, 'Date')) define('Date', real.Date);
   if (globalGranted(grants, 'Math.random') || globalGranted(grants, 'Math')) define('Math', real.Math);
   define('Error', packageError(g.Error as ErrorConstructor, real.Error));

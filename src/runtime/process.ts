@@ -57,16 +57,23 @@ function processKeys(real: NodeJS.Process): string[] {
   return [...keys];
 }
 
-export function processFacade(real: NodeJS.Process, grants: PackageGrants, monitor: Monitor): NodeJS.Process {
+// Members that reach past the process into Node itself: granted only by name, never by "process".
+const EXPLICIT_ONLY = new Set(['binding', '_linkedBinding', 'dlopen', 'mainModule', 'reallyExit', '_kill', '_debugProcess', '_debugEnd', 'openStdin']);
+
+export function processFacade(real: NodeJS.Process, grants: PackageGrants, monitor: Monitor, builtin: (module: string) => unknown): NodeJS.Process {
   const facade: Record<string, unknown> = {};
   const env = envView(real.env, grants, monitor);
   for (const key of processKeys(real)) {
     if (key === 'env') continue;
     const cap = `process.${key}`;
-    const granted = globalGranted(grants, cap);
+    const granted = EXPLICIT_ONLY.has(key) || key.startsWith('_') ? grants.globals.has(cap) : globalGranted(grants, cap);
     Object.defineProperty(facade, key, {
       get() {
         if (!granted) monitor.deny({ package: grants.name, kind: 'global', capability: cap });
+        if (key === 'getBuiltinModule') {
+          // Loading a built-in this way gives the package's facade, exactly like require().
+          return (id: string) => builtin(String(id).replace(/^node:/, ''));
+        }
         const value = (real as unknown as Record<string, unknown>)[key];
         return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(real) : value;
       },

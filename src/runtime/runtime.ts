@@ -61,7 +61,7 @@ export class Runtime {
     }
     const compartment = new Compartment({ __options__: true });
     const g = compartment.globalThis;
-    populateGlobals(g, grants, this.monitor, this.real);
+    populateGlobals(g, grants, this.monitor, this.real, (module) => this.builtin(this.context(name), module));
     const realGlobal = this.real.global;
     ctx = {
       grants,

@@ -3,8 +3,8 @@
 // await): every free name becomes a property of the package's own global object, sloppy-mode `this`
 // can no longer be the real global, and `.caller` / `.arguments` of functions read as null.
 // Code that cannot be analysed, or that uses `with`, is refused rather than run uncontained.
-import { parse as acornParse } from 'acorn';
 import { children, type Node } from '../analyze/ast.js';
+import { parseProgram } from '../analyze/parse.js';
 import { ScopeTracker } from '../analyze/scope.js';
 
 export const TRANSFORM_VERSION = 1;
@@ -39,22 +39,11 @@ interface Edit {
   text: string;
 }
 
-function parse(source: string, kind: 'commonjs' | 'module'): Node {
-  return acornParse(source, {
-    ecmaVersion: 'latest',
-    sourceType: kind === 'module' ? 'module' : 'script',
-    allowHashBang: true,
-    allowReturnOutsideFunction: kind === 'commonjs',
-    allowAwaitOutsideFunction: kind === 'module',
-    allowReserved: true,
-  }) as unknown as Node;
-}
-
 /** Rewrites one module's source. `kind` is how Node will run it. */
 export function transformSource(source: string, kind: 'commonjs' | 'module'): TransformResult {
   let program: Node;
   try {
-    program = parse(source, kind);
+    program = parseProgram(source, kind);
   } catch (err) {
     return { ok: false, reason: `its code cannot be analysed (${(err as Error).message})` };
   }
