@@ -9,7 +9,7 @@ import { ScopeTracker, type Binding } from './scope.js';
 
 export type { SourceKind };
 import { GLOBAL_OBJECT_NAMES, globalCapability, globalDepth, type UseContext } from './globals.js';
-import type { FileFacts, Location, WarningKind } from './types.js';
+import type { FileFacts, ImportFact, Location, WarningKind } from './types.js';
 
 
 export interface AnalyzeOptions {
@@ -444,7 +444,7 @@ class FileAnalysis {
     this.facts[kind].push({ cap, ...loc });
   }
 
-  addImport(specifier: string, kind: 'require' | 'import' | 'dynamic-import' | 'export-from' | 'resolve', node: Node): void {
+  addImport(specifier: string, kind: ImportFact['kind'], node: Node): void {
     if (specifier === '') return;
     this.facts.imports.push({ specifier, kind, ...this.locate(node.start) });
     if (specifier.endsWith('.node')) this.addCapability('native', `loads ${specifier}`, node);
@@ -506,9 +506,47 @@ class FileAnalysis {
           this.addImport(spec, 'dynamic-import', node);
           if (builtinModuleOf(spec)) this.useSource(node);
         }
+      } else if (node.type === 'NewExpression' && this.isWorkerConstructor(node.callee as Node)) {
+        // A worker's entry file is code of the package too, though nothing require()s it.
+        const arg = (node.arguments as Node[])[0];
+        const spec = arg ? this.fileNextToThis(arg) : null;
+        if (spec !== null) this.addImport(spec, 'worker', node);
       }
       for (const c of children(node)) stack.push(c);
     }
+  }
+
+  private isWorkerConstructor(callee: Node): boolean {
+    const v = this.valueOf(callee);
+    return (v?.kind === 'builtin' && v.module === 'worker_threads' && v.path.join('.') === 'Worker') || (v?.kind === 'global' && v.path.join('.') === 'Worker');
+  }
+
+  /**
+   * "./work.js" for a path built from this file's folder: `__dirname + '/work.js'`,
+   * `path.join(__dirname, 'work.js')`, `new URL('./work.js', import.meta.url)`.
+   */
+  private fileNextToThis(node: Node): string | null {
+    const rel = (s: string) => (s.startsWith('./') || s.startsWith('../') ? s : `./${s.replace(/^\/+/, '')}`);
+    if (node.type === 'BinaryExpression' && node.operator === '+') {
+      const left = node.left as Node;
+      const right = staticString(node.right as Node);
+      if (left.type === 'Identifier' && left.name === '__dirname' && right !== null) return rel(right);
+    }
+    if (node.type === 'CallExpression') {
+      const v = this.valueOf(node.callee as Node);
+      const args = node.arguments as Node[];
+      if (v?.kind === 'builtin' && v.module === 'path' && (v.path[0] === 'join' || v.path[0] === 'resolve')
+        && args[0]?.type === 'Identifier' && args[0].name === '__dirname') {
+        const parts = args.slice(1).map((a) => staticString(a));
+        if (parts.length && parts.every((p) => p !== null)) return rel(parts.join('/'));
+      }
+    }
+    if (node.type === 'NewExpression' && (node.callee as Node).type === 'Identifier' && (node.callee as Node).name === 'URL') {
+      const [first, second] = node.arguments as Node[];
+      const spec = first ? staticString(first) : null;
+      if (spec !== null && second?.type === 'MemberExpression' && (second.object as Node).type === 'MetaProperty') return rel(spec);
+    }
+    return null;
   }
 
   private isRequireResolve(node: Node): boolean {

@@ -23,7 +23,7 @@ export interface Location {
 
 export interface ImportFact extends Location {
   specifier: string;
-  kind: 'require' | 'import' | 'dynamic-import' | 'export-from' | 'resolve';
+  kind: 'require' | 'import' | 'dynamic-import' | 'export-from' | 'resolve' | 'worker';
 }
 
 export interface DynamicImportFact extends Location {

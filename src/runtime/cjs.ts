@@ -48,8 +48,9 @@ export class CommonJsLoader {
   install(): void {
     const original = Module.prototype._compile;
     const loader = this;
+    const main = loader.runtime.mainAs;
     Module.prototype._compile = function (this: NodeModule, content: string, filename: string, format?: string) {
-      const loc = packageOfPath(filename);
+      const loc = packageOfPath(filename) ?? (main && filename === main.root ? main : null);
       // require() of an ES module (Node 20.19+, 22.12+) goes to the ESM loader, whose hooks contain it.
       if (!loc || (format !== undefined && format !== 'commonjs')) return original.call(this, content, filename, format);
       const ctx = loader.runtime.context(loc.name);

@@ -16,6 +16,8 @@ interface HookData {
   projectDir: string;
   warn: boolean;
   port: MessagePort;
+  /** The entry of a child process started by a contained package runs as that package. */
+  mainAs: { name: string; url: string; root: string } | null;
 }
 
 interface ResolveContext {
@@ -29,6 +31,7 @@ type NextLoad = (url: string, context?: { format?: string | null; importAttribut
 let policy: RuntimePolicy;
 let warn = false;
 let port: MessagePort | null = null;
+let mainAs: HookData['mainAs'] = null;
 const transforms = new Map<string, TransformResult>();
 const builtinNames = new Map<string, string[]>();
 
@@ -37,6 +40,7 @@ export function initialize(data: HookData): void {
   policy = new RuntimePolicy(p ?? { version: 1, packages: {} });
   warn = data.warn;
   port = data.port;
+  mainAs = data.mainAs;
 }
 
 class Denied extends Error {
@@ -58,6 +62,7 @@ function packageOfUrl(url: string | undefined): PackageLocation | null {
     return p ? { name: p, root: new URL(url).searchParams.get('r') ?? '' } : null;
   }
   if (!url.startsWith('file:')) return null;
+  if (mainAs && url === mainAs.url) return { name: mainAs.name, root: mainAs.root };
   return packageOfPath(fileURLToPath(url));
 }
 
@@ -177,7 +182,7 @@ export async function load(url: string, context: { format?: string | null; impor
       return { format: 'module', source: result.code, shortCircuit: true };
     }
   }
-  const loc = url.startsWith('file:') ? packageOfPath(fileURLToPath(url)) : null;
+  const loc = packageOfUrl(url.startsWith('file:') ? url : undefined);
   const r = await next(url, context);
   if (!contained(loc) || r.format !== 'module') return r;
   const result = transform(sourceText(r.source), 'module');

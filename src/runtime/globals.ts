@@ -8,6 +8,7 @@ import { protectShared } from './harden.js';
 import { globalGranted, type PackageGrants } from './policy.js';
 import { processFacade } from './process.js';
 import { packageError } from './stack.js';
+import { deniedDate, deniedMath } from './clock.js';
 
 const CONSOLE_METHODS = ['log', 'info', 'warn', 'error', 'debug', 'trace', 'dir', 'dirxml', 'table', 'time', 'timeEnd', 'timeLog', 'assert', 'count', 'countReset', 'group', 'groupEnd', 'groupCollapsed'];
 // Names the runtime never copies from the real global.
@@ -76,8 +77,10 @@ export function populateGlobals(g: Record<string, unknown>, grants: PackageGrant
     define(name, protectShared((real.global as unknown as Record<string, unknown>)[name]));
   }
   define('process', processFacade(real.process, grants, monitor, builtin));
-  if (globalGranted(grants, 'Date.now') || globalGranted(grants, 'Date')) define('Date', real.Date);
-  if (globalGranted(grants, 'Math.random') || globalGranted(grants, 'Math')) define('Math', real.Math);
+  const clock = globalGranted(grants, 'Date.now') || globalGranted(grants, 'Date');
+  define('Date', clock ? real.Date : deniedDate(real.Date, grants.name, monitor));
+  const random = globalGranted(grants, 'Math.random') || globalGranted(grants, 'Math');
+  define('Math', random ? real.Math : deniedMath(real.Math, grants.name, monitor));
   define('Error', packageError(g.Error as ErrorConstructor, real.Error));
 
   for (const name of Object.getOwnPropertyNames(real.global)) {

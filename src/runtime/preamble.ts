@@ -2,8 +2,11 @@
 // lockdown(). It reads the policy named by the environment `packsec run` sets, freezes the shared
 // intrinsics, and installs the CommonJS and ESM containment.
 import 'ses';
+import { realpathSync, writeSync } from 'node:fs';
 import { createRequire, register } from 'node:module';
-import { MessageChannel } from 'node:worker_threads';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { isMainThread, MessageChannel } from 'node:worker_threads';
 import { readPolicy } from '../policy/index.js';
 import { CommonJsLoader } from './cjs.js';
 import { exportsView } from './exports-view.js';
@@ -22,6 +25,21 @@ function start(): void {
   const policy = readPolicy(projectDir);
   if (!policy) throw new Error(`packsec: no packsec.policy.json in ${projectDir}; run \`packsec init\` first`);
   const warn = process.env.PACKSEC_WARN === '1';
+  const asPackage = process.env.PACKSEC_AS_PACKAGE || null;
+  let mainAs: { name: string; root: string } | null = null;
+  if (asPackage && isMainThread) {
+    // A child started by a contained package: code from -e, -p, stdin or a REPL has no file to contain.
+    const inline = process.execArgv.some((a) => /^(-e|-p|-pe|-ep|--eval|--print|-i|--interactive)(=|$)/.test(a));
+    if (inline || !process.argv[1]) {
+      writeSync(2, `packsec: ${JSON.stringify(asPackage)} may not run node code from the command line, stdin or a REPL: only files can run contained\n`);
+      process.exit(1);
+    }
+    let main = resolve(process.argv[1]);
+    try {
+      main = realpathSync(main);
+    } catch { /* Node will report a missing entry itself */ }
+    mainAs = { name: asPackage, root: main };
+  }
 
   // What the runtime hands out must be captured from the start compartment before lockdown.
   const real = { global: globalThis, console, Date, Math, Error, process };
@@ -43,6 +61,7 @@ function start(): void {
     reportFile: process.env.PACKSEC_REPORT || null,
     cacheDir: process.env.PACKSEC_NO_CACHE === '1' ? null : `${projectDir}/node_modules/.cache/packsec/transform`,
   }, real);
+  runtime.mainAs = mainAs;
   const nodeRequire = createRequire(import.meta.url);
   runtime.builtinLoader = (m) => nodeRequire(`node:${m}`) as object;
   const loader = new CommonJsLoader(runtime);
@@ -64,7 +83,7 @@ function start(): void {
   port1.on('message', (v: Omit<Violation, 'count'>) => runtime.monitor.record(v));
   port1.unref();
   register(new URL('./esm-hooks.js', import.meta.url), {
-    data: { projectDir, warn, port: port2 },
+    data: { projectDir, warn, port: port2, mainAs: mainAs ? { name: mainAs.name, url: pathToFileURL(mainAs.root).href, root: mainAs.root } : null },
     transferList: [port2],
   });
 }

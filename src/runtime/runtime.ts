@@ -42,6 +42,11 @@ export class Runtime {
   private readonly madeDirs = new Set<string>();
   /** Set by the loader hooks: replacements for granted exports that must stay contained. */
   wrapExport: FacadeWrapper = (_ctx, _m, _p, v) => v;
+  /**
+   * In a child process started by a contained package: its entry file runs as that package. Its
+   * "folder" is the entry file alone, so it cannot reach the app files next to it.
+   */
+  mainAs: { name: string; root: string } | null = null;
   builtinLoader: (module: string) => object = () => ({});
 
   constructor(

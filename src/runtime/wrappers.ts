@@ -6,9 +6,13 @@ import { fileURLToPath } from 'node:url';
 import { packageOfPath } from './packages.js';
 import type { PackageContext, Runtime } from './runtime.js';
 
-/** The environment a contained package's child process gets: its own, plus what keeps it contained. */
-export function containedEnv(env: NodeJS.ProcessEnv | undefined, real: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+/**
+ * The environment a contained package's child process (or worker) gets: its own, plus what keeps it
+ * contained. PACKSEC_AS_PACKAGE makes the child's entry run as that package, wherever the file is.
+ */
+export function containedEnv(env: NodeJS.ProcessEnv | undefined, real: NodeJS.ProcessEnv, asPackage: string): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = { ...(env ?? real) };
+  out.PACKSEC_AS_PACKAGE = asPackage;
   for (const k of ['PACKSEC_PROJECT', 'PACKSEC_WARN', 'PACKSEC_NO_CACHE']) if (real[k] !== undefined) out[k] = real[k];
   const mine = real.PACKSEC_NODE_OPTIONS ?? '';
   if (mine) {
@@ -23,17 +27,17 @@ function isOptions(v: unknown): v is Record<string, unknown> {
 }
 
 /** Gives a child_process call an options argument whose env keeps the child contained. */
-function withContainedEnv(args: unknown[], style: 'spawn' | 'exec', real: NodeJS.ProcessEnv): unknown[] {
+function withContainedEnv(args: unknown[], style: 'spawn' | 'exec', real: NodeJS.ProcessEnv, asPackage: string): unknown[] {
   const out = [...args];
   // spawn(cmd, [args], options) / exec(cmd, options, callback)
   const at = style === 'spawn' && Array.isArray(out[1]) ? 2 : 1;
   const current = out[at];
   if (isOptions(current)) {
     const env = (current as { env?: unknown }).env;
-    if (env === undefined || isOptions(env)) out[at] = { ...current, env: containedEnv(env as NodeJS.ProcessEnv | undefined, real) };
+    if (env === undefined || isOptions(env)) out[at] = { ...current, env: containedEnv(env as NodeJS.ProcessEnv | undefined, real, asPackage) };
   } else if (current === undefined || current === null || typeof current === 'function') {
     if (current === null) out.splice(at, 1);
-    out.splice(at, 0, { env: containedEnv(undefined, real) });
+    out.splice(at, 0, { env: containedEnv(undefined, real, asPackage) });
   }
   return out;
 }
@@ -50,7 +54,7 @@ export function installWrappers(runtime: Runtime, requireFor: (filename: string,
     if (module === 'child_process' && CHILD_FUNCTIONS[path] !== undefined) {
       const style = CHILD_FUNCTIONS[path]!;
       return function (this: unknown, ...args: unknown[]) {
-        return fn.apply(this, withContainedEnv(args, style, realEnv));
+        return fn.apply(this, withContainedEnv(args, style, realEnv, ctx.grants.name));
       };
     }
     if (module === 'module' && path === 'createRequire') {
@@ -76,7 +80,7 @@ export function installWrappers(runtime: Runtime, requireFor: (filename: string,
             runtime.monitor.deny({ package: ctx.grants.name, kind: 'file', capability: filename, detail: `a Worker running ${filename}, outside its own folder` });
           }
           const env = options?.env;
-          super(file, env === undefined || isOptions(env) ? { ...options, env: containedEnv(env as NodeJS.ProcessEnv | undefined, realEnv) } : options);
+          super(file, env === undefined || isOptions(env) ? { ...options, env: containedEnv(env as NodeJS.ProcessEnv | undefined, realEnv, ctx.grants.name) } : options);
         }
       };
     }

@@ -1,0 +1,162 @@
+// `packsec run` as a user runs it: denials and their messages, warn mode and the report, exit codes,
+// module interop, time and randomness, trusted packages, and child processes and workers staying contained.
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { runCli, tmpProject, writeFiles, type Files } from './helpers.js';
+
+const SECRET = 'TOP-SECRET-VALUE';
+
+/** A project whose packages are given as files; init runs on `before`, then `after` replaces files. */
+function project(before: Files, after: Files = {}): string {
+  const dir = tmpProject(before);
+  const init = runCli(['init'], dir);
+  assert.equal(init.code, 0, init.stderr);
+  writeFiles(dir, after);
+  return dir;
+}
+
+const pkg = (name: string, main = 'index.js', extra: object = {}) => ({ [`node_modules/${name}/package.json`]: { name, version: '1.0.0', main, ...extra } });
+const run = (dir: string, args: string[]) => runCli(['run', ...args], dir, { SECRET });
+
+describe('packsec run: denials', () => {
+  it('throws at the call site, names the package, the capability and the grant, and writes stderr once', () => {
+    const dir = project({
+      ...pkg('quiet'),
+      'node_modules/quiet/index.js': 'module.exports = () => 1;\n',
+      'app.js': "const q = require('quiet'); console.log(q());\n",
+    }, {
+      'node_modules/quiet/index.js': "module.exports = () => { const out = []; for (let i = 0; i < 3; i++) { try { require('fs').readFileSync('/etc/hostname'); } catch (e) { out.push(e.code + ':' + e.message); } } return out.join('|'); };\n",
+    });
+    const r = run(dir, ['app.js']);
+    assert.equal(r.code, 0, r.stderr);
+    const message = 'packsec: "quiet" may not use builtin "fs.readFileSync" — to allow, add "fs.readFileSync" to packages["quiet"].builtins in packsec.policy.json';
+    assert.equal(r.stdout.trim(), Array(3).fill(`PACKSEC_DENIED:${message}`).join('|'));
+    assert.equal(r.stderr.split('\n').filter((l) => l === message).length, 1, r.stderr);
+  });
+
+  it('lets --warn run the app, reporting every violation, and --report writes them as JSON', () => {
+    const dir = project({
+      ...pkg('reader'),
+      'node_modules/reader/index.js': 'module.exports = () => "none";\n',
+      'app.js': "console.log(require('reader')());\n",
+    }, {
+      'node_modules/reader/index.js': "module.exports = () => require('os').hostname().length > 0 && process.env.SECRET;\n",
+    });
+    const denied = run(dir, ['app.js']);
+    assert.notEqual(denied.code, 0);
+    const r = run(dir, ['--warn', '--report', 'violations.json', 'app.js']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), SECRET);
+    assert.match(r.stderr, /packsec \(warn\): "reader" may not use builtin "os\.hostname"/);
+    assert.match(r.stderr, /packsec \(warn\): "reader" may not read process\.env\.SECRET/);
+    const report = JSON.parse(readFileSync(join(dir, 'violations.json'), 'utf8'));
+    assert.equal(report.mode, 'warn');
+    assert.deepEqual(report.violations.map((v: { capability: string }) => v.capability).sort(), ['os.hostname', 'process.env.SECRET']);
+  });
+
+  it('passes the app\'s exit code on, and exits 1 when a denial is uncaught', () => {
+    const dir = project({ ...pkg('x'), 'node_modules/x/index.js': 'module.exports = 1;\n', 'app.js': "require('x'); process.exit(3);\n", 'bad.js': "require('x');\n" },
+      { 'node_modules/x/index.js': "require('child_process').execSync('true');\n" });
+    assert.equal(run(dir, ['app.js']).code, 1);
+    writeFileSync(join(dir, 'node_modules/x/index.js'), 'module.exports = 1;\n');
+    assert.equal(run(dir, ['app.js']).code, 3);
+  });
+
+  it('exits 2 on a broken or missing policy, before the app starts', () => {
+    const dir = project({ ...pkg('x'), 'node_modules/x/index.js': 'module.exports = 1;\n', 'app.js': "console.log('APP RAN');\n" });
+    writeFileSync(join(dir, 'packsec.policy.json'), '{"version": 1, "packages": {"x": {"globals": [7]}}}');
+    const r = run(dir, ['app.js']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /packsec\.policy\.json: packages\.x\.globals\[0\]: expected a string, got 7/);
+    assert.doesNotMatch(r.stdout, /APP RAN/);
+    const empty = tmpProject({ 'app.js': "console.log('APP RAN');\n" });
+    assert.equal(run(empty, ['app.js']).code, 2);
+  });
+});
+
+describe('packsec run: what packages can reach', () => {
+  it('gates the clock and the random source', () => {
+    const dir = project({
+      ...pkg('timer'), 'node_modules/timer/index.js': 'module.exports = () => typeof Date.now();\n',
+      ...pkg('pure'), 'node_modules/pure/index.js': 'module.exports = () => new Date(0).toISOString() + Math.floor(2.5);\n',
+      'app.js': "console.log(require('timer')(), require('pure')());\n",
+    }, {
+      'node_modules/pure/index.js': 'module.exports = () => { const r = []; for (const f of [() => Date.now(), () => new Date(), () => Math.random()]) { try { f(); r.push("ok"); } catch (e) { r.push(e.code); } } return r.join(); };\n',
+    });
+    const r = run(dir, ['app.js']);
+    assert.equal(r.stdout.trim(), 'number PACKSEC_DENIED,PACKSEC_DENIED,PACKSEC_DENIED', r.stderr);
+  });
+
+  it('shows process.env with only the granted keys, however it is read', () => {
+    const dir = project({
+      ...pkg('envy'), 'node_modules/envy/index.js': 'module.exports = () => process.env.NODE_ENV;\n',
+      'app.js': "console.log(require('envy')());\n",
+    }, {
+      'node_modules/envy/index.js': "module.exports = () => [process.env.SECRET, Object.keys(process.env).join(), 'SECRET' in process.env, JSON.stringify(process.env)].join('|');\n",
+    });
+    const r = runCli(['run', 'app.js'], dir, { SECRET, NODE_ENV: 'test' });
+    assert.equal(r.stdout.trim(), '|NODE_ENV|false|{"NODE_ENV":"test"}', r.stderr);
+  });
+
+  it('runs a package marked trust: "full" uncontained', () => {
+    const dir = project({ ...pkg('tool'), 'node_modules/tool/index.js': 'module.exports = () => "x";\n', 'app.js': "console.log(require('tool')());\n" },
+      { 'node_modules/tool/index.js': 'module.exports = () => process.env.SECRET;\n' });
+    const policy = JSON.parse(readFileSync(join(dir, 'packsec.policy.json'), 'utf8'));
+    assert.equal(run(dir, ['app.js']).stdout.trim(), 'undefined');
+    policy.packages.tool = { trust: 'full' };
+    writeFileSync(join(dir, 'packsec.policy.json'), JSON.stringify(policy));
+    assert.equal(run(dir, ['app.js']).stdout.trim(), SECRET);
+  });
+
+  it('runs an ESM app with CJS dependencies and a CJS app with ESM dependencies', () => {
+    const dir = project({
+      ...pkg('cjs-dep'), 'node_modules/cjs-dep/index.js': "exports.name = 'cjs';\n",
+      ...pkg('esm-dep', 'index.js', { type: 'module' }), 'node_modules/esm-dep/index.js': "export const name = 'esm';\nexport default { kind: 'default' };\n",
+      'app.mjs': "import c from 'cjs-dep';\nimport { name } from 'esm-dep';\nconst m = await import('esm-dep');\nconsole.log(c.name, name, m.default.kind, import.meta.url.endsWith('app.mjs'));\n",
+      'app.cjs': "import('esm-dep').then((m) => console.log(require('cjs-dep').name, m.name));\n",
+    });
+    assert.equal(run(dir, ['app.mjs']).stdout.trim(), 'cjs esm default true');
+    assert.equal(run(dir, ['app.cjs']).stdout.trim(), 'cjs esm');
+  });
+});
+
+describe('packsec run: child processes and workers', () => {
+  const spawner = (code: string) => ({
+    ...pkg('spawner'),
+    'node_modules/spawner/index.js': `const { execFileSync } = require('child_process');\nmodule.exports = (args) => execFileSync(process.execPath, args, { encoding: 'utf8' });\n`,
+    'node_modules/spawner/child.js': "console.log('child sees ' + process.env.SECRET);\n",
+    'tool.js': "console.log('tool sees ' + require('fs').readFileSync(__filename, 'utf8').length);\n",
+    'app.js': code,
+  });
+
+  it('keeps a child node process contained as the package that started it', () => {
+    const dir = project(spawner("const s = require('spawner'); console.log(s([require.resolve('spawner/child.js')]).trim());\n"));
+    const r = run(dir, ['app.js']);
+    assert.equal(r.stdout.trim(), 'child sees undefined', r.stderr);
+  });
+
+  it('runs an app file started by a contained package as that package, and refuses node -e', () => {
+    const dir = project(spawner("const s = require('spawner'); for (const a of [['tool.js'], ['-e', 'console.log(process.env.SECRET)']]) { try { console.log(s(a).trim()); } catch (e) { console.log('refused'); } }\n"));
+    const r = run(dir, ['app.js']);
+    assert.equal(r.stdout.trim(), 'refused\nrefused', r.stderr);
+    assert.match(r.stderr, /"spawner" may not use builtin "fs\.readFileSync"/);
+    assert.match(r.stderr, /"spawner" may not run node code from the command line/);
+  });
+
+  it('lets a package run its own worker, contained, and refuses eval workers', () => {
+    const dir = project({
+      ...pkg('pool'),
+      'node_modules/pool/index.js': "const { Worker } = require('worker_threads');\nmodule.exports = () => new Promise((ok) => { const w = new Worker(__dirname + '/work.js'); w.on('message', ok); });\n",
+      'node_modules/pool/work.js': "const { parentPort } = require('worker_threads');\nparentPort.postMessage('worker ran');\n",
+      'app.js': "require('pool')().then((m) => console.log(m));\n",
+    }, {
+      'node_modules/pool/work.js': "const { parentPort } = require('worker_threads');\nparentPort.postMessage('worker sees ' + process.env.SECRET);\n",
+      'evalworker.js': "const { Worker } = require('worker_threads');\n",
+    });
+    assert.equal(run(dir, ['app.js']).stdout.trim(), 'worker sees undefined');
+    writeFileSync(join(dir, 'node_modules/pool/index.js'), "const { Worker } = require('worker_threads');\nmodule.exports = () => new Promise((ok) => { try { new Worker('process.exit(9)', { eval: true }); ok('started'); } catch (e) { ok(e.code); } });\n");
+    assert.equal(run(dir, ['app.js']).stdout.trim(), 'PACKSEC_DENIED');
+  });
+});
