@@ -128,3 +128,16 @@ describe('usage', () => {
     assert.match(badOption.stderr, /Unknown option '--frob'/);
   });
 });
+
+describe('hostile names', () => {
+  it('analyses code whose free variables are named like Object.prototype members', () => {
+    const dir = tmpProject({
+      'node_modules/proto-names/package.json': { name: 'proto-names', version: '1.0.0', main: 'index.js' },
+      'node_modules/proto-names/index.js': 'module.exports = hasOwnProperty(toString) + constructor + __proto__;\n',
+    });
+    const r = runCli(['init', '--json'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    const policy = JSON.parse(readFileSync(join(dir, 'packsec.policy.json'), 'utf8'));
+    assert.deepEqual(policy.packages['proto-names'].globals, ['__proto__', 'constructor', 'hasOwnProperty', 'toString']);
+  });
+});

@@ -57,6 +57,14 @@ describe('policy validation', () => {
     ]);
   });
 
+  it('treats package names that are Object.prototype members as ordinary keys', () => {
+    const p = validatePolicy({ version: 1, packages: { a: {} } }, 'p');
+    assert.equal(p.packages.constructor, undefined);
+    const r = mergePolicy(p, null, { constructor: { builtins: ['fs'] } });
+    assert.deepEqual(r.policy.packages.constructor, { builtins: ['fs'] });
+    assert.deepEqual(r.added, ['constructor']);
+  });
+
   it('treats node: prefixes as the same module', () => {
     const p = validatePolicy({ version: 1, packages: { a: { builtins: ['node:fs.readFile'] } } }, 'p');
     assert.deepEqual(p.packages.a?.builtins, ['fs.readFile']);
@@ -103,7 +111,8 @@ describe('policy files', () => {
     const dir = tmpProject();
     const policy: Policy = { version: 1, packages: { a: { builtins: ['fs.readFile'] }, b: {} } };
     writePolicy(dir, policy);
-    assert.deepEqual(readPolicy(dir), policy);
+    const back = readPolicy(dir)!;
+    assert.deepEqual({ ...back, packages: { ...back.packages } }, policy);
     assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temp file left behind');
   });
 
@@ -133,7 +142,7 @@ describe('re-init merge', () => {
 
   it('takes inference as is on the first run', () => {
     const r = mergePolicy(null, null, { a: { builtins: ['fs.readFile'] } });
-    assert.deepEqual(r.policy.packages, { a: { builtins: ['fs.readFile'] } });
+    assert.deepEqual({ ...r.policy.packages }, { a: { builtins: ['fs.readFile'] } });
     assert.deepEqual([r.added, r.removed, r.changed], [[], [], []]);
   });
 

@@ -19,6 +19,11 @@ export const CATEGORIES = {
 
 export type Category = keyof typeof CATEGORIES;
 
+/** Own-property lookup: a global named `constructor` or `hasOwnProperty` must not find Object.prototype's. */
+function own<T>(table: Record<string, T>, key: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
+}
+
 export const DANGEROUS: ReadonlySet<Category> = new Set(['network', 'fs-read', 'fs-write', 'spawn', 'native', 'scripts', 'dynamic-code', 'runtime']);
 
 const MODULE_CATEGORY: Record<string, Category[]> = {
@@ -57,7 +62,7 @@ export function builtinCategories(cap: string): Category[] {
   if (module === 'process') return ['system', 'env'];
   if (module === 'timers') return ['threads'];
   if (module === 'perf_hooks') return ['time-random'];
-  return MODULE_CATEGORY[module] ?? [];
+  return own(MODULE_CATEGORY, module) ?? [];
 }
 
 const GLOBAL_CATEGORY: Record<string, Category[]> = {
@@ -74,15 +79,16 @@ const GLOBAL_CATEGORY: Record<string, Category[]> = {
 
 export function globalCategories(cap: string): Category[] {
   if (cap === 'process.env' || cap.startsWith('process.env.')) return ['env'];
-  const direct = GLOBAL_CATEGORY[cap];
+  const direct = own(GLOBAL_CATEGORY, cap);
   if (direct) return direct;
   const root = cap.split('.')[0] ?? '';
   if (root === 'window' || root === 'self' || root === 'navigator') {
     const rest = cap.slice(root.length + 1);
-    if (GLOBAL_CATEGORY[rest]) return GLOBAL_CATEGORY[rest]!;
+    const viaWindow = own(GLOBAL_CATEGORY, rest);
+    if (viaWindow) return viaWindow;
     if (rest === 'sendBeacon' || cap === 'navigator.sendBeacon') return ['network'];
   }
-  return GLOBAL_CATEGORY[root] ?? [];
+  return own(GLOBAL_CATEGORY, root) ?? [];
 }
 
 /** The categories a policy entry (plus analysis warnings) falls into. */

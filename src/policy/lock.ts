@@ -71,7 +71,7 @@ function stringMap(v: unknown, path: PathSegment[], problems: Problem[]): Record
 
 export function validateLock(json: unknown, file: string): Lock {
   const problems: Problem[] = [];
-  const lock: Lock = { lockfileVersion: 1, packages: {}, inferred: {} };
+  const lock: Lock = { lockfileVersion: 1, packages: Object.create(null) as Lock['packages'], inferred: Object.create(null) as Lock['inferred'] };
   if (!isRecord(json)) throw problemsToError(file, [{ path: [], message: `expected an object, got ${describeValue(json)}` }], 'LOCK_INVALID');
   if (json.lockfileVersion !== 1) problems.push({ path: ['lockfileVersion'], message: `expected 1, got ${describeValue(json.lockfileVersion)}` });
   for (const key of Object.keys(json)) {

@@ -60,7 +60,7 @@ export { describe as describeEntry };
  * @param next what inference (or declarations) give now, by package name
  */
 export function mergePolicy(existing: Policy | null, previous: Record<string, PackagePolicy> | null, next: Record<string, PackagePolicy>): MergeResult {
-  const policy: Policy = { version: 1, packages: {} };
+  const policy: Policy = { version: 1, packages: Object.create(null) as Policy['packages'] };
   const result: MergeResult = { policy, added: [], removed: [], changed: [], keptEdits: [] };
   for (const name of Object.keys(next).sort()) {
     const fresh = normalizeEntry(next[name]!);

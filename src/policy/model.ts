@@ -24,7 +24,7 @@ export const FLAG_FIELDS = ['native', 'scripts'] as const;
 export type FlagField = (typeof FLAG_FIELDS)[number];
 
 export function emptyPolicy(): Policy {
-  return { version: POLICY_VERSION, packages: {} };
+  return { version: POLICY_VERSION, packages: Object.create(null) as Policy['packages'] };
 }
 
 /** Canonical form: sorted, de-duplicated lists; empty lists and false flags dropped. */

@@ -69,7 +69,8 @@ export function problemsToError(file: string, problems: Problem[], code: 'POLICY
 /** Validates parsed JSON as a policy; throws a PolicyError listing every problem found. */
 export function validatePolicy(json: unknown, file: string): Policy {
   const problems: Problem[] = [];
-  const policy: Policy = { version: POLICY_VERSION, packages: {} };
+  // Null prototype: a package named "constructor" or "toString" is an ordinary key.
+  const policy: Policy = { version: POLICY_VERSION, packages: Object.create(null) as Policy['packages'] };
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw problemsToError(file, [{ path: [], message: `expected an object, got ${describeValue(json)}` }]);
   }

@@ -6,7 +6,7 @@ import { realpathSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { MessagePort } from 'node:worker_threads';
-import { packageNameOf, readPolicy } from '../policy/index.js';
+import { emptyPolicy, packageNameOf, readPolicy } from '../policy/index.js';
 import { describeViolation, type Violation } from './denial.js';
 import { isInside, packageOfPath, type PackageLocation } from './packages.js';
 import { RuntimePolicy } from './policy.js';
@@ -37,7 +37,7 @@ const builtinNames = new Map<string, string[]>();
 
 export function initialize(data: HookData): void {
   const p = readPolicy(data.projectDir);
-  policy = new RuntimePolicy(p ?? { version: 1, packages: {} });
+  policy = new RuntimePolicy(p ?? emptyPolicy());
   warn = data.warn;
   port = data.port;
   mainAs = data.mainAs;

@@ -67,7 +67,7 @@ export class RuntimePolicy {
   grants(name: string): PackageGrants {
     let g = this.cache.get(name);
     if (!g) {
-      g = grantsFor(name, this.policy.packages[name]);
+      g = grantsFor(name, Object.prototype.hasOwnProperty.call(this.policy.packages, name) ? this.policy.packages[name] : undefined);
       this.cache.set(name, g);
     }
     return g;
