@@ -9,7 +9,7 @@ import { packageNameOf } from '../policy/index.js';
 import { exportsView } from './exports-view.js';
 import { isInside, packageOfPath, type PackageLocation } from './packages.js';
 import type { PackageContext, Runtime } from './runtime.js';
-import { G, PROP, THIS } from './transform.js';
+import { G, PROP, THIS } from './names.js';
 
 interface NodeModule {
   id: string;
@@ -60,15 +60,13 @@ export class CommonJsLoader {
   }
 
   private compile(module: NodeModule, content: string, filename: string, loc: PackageLocation, ctx: PackageContext): unknown {
-    const result = this.runtime.transform(content, 'commonjs');
+    const { key, result } = this.runtime.cache.transform(content, 'commonjs');
     if (!result.ok) {
       return this.runtime.monitor.refuse({ package: loc.name, kind: 'unsupported', capability: filename, detail: `${filename}: ${result.reason}` });
     }
-    const options: Record<string, unknown> = { filename };
     // import() inside the module goes through Node's default loader with this file as the referrer,
     // so the ESM hooks see which package is importing.
-    if (importDynamically) options.importModuleDynamically = importDynamically;
-    const fn = vm.compileFunction(result.code, PARAMS, options as vm.CompileFunctionOptions);
+    const fn = this.runtime.cache.compile(key, result.code, PARAMS, filename, importDynamically);
     const req = this.makeRequire(module, loc, ctx);
     const facade = moduleFacade(module, req, () => {
       if (ctx.grants.builtins.get('module')?.has('')) return Module;

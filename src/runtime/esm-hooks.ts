@@ -10,7 +10,8 @@ import { emptyPolicy, packageNameOf, readPolicy } from '../policy/index.js';
 import { describeViolation, type Violation } from './denial.js';
 import { isInside, packageOfPath, type PackageLocation } from './packages.js';
 import { RuntimePolicy } from './policy.js';
-import { transformSource, type TransformResult } from './transform.js';
+import type { TransformResult } from './transform.js';
+import { CodeCache } from './code-cache.js';
 
 interface HookData {
   projectDir: string;
@@ -18,6 +19,7 @@ interface HookData {
   port: MessagePort;
   /** The entry of a child process started by a contained package runs as that package. */
   mainAs: { name: string; url: string; root: string } | null;
+  cacheDir: string | null;
 }
 
 interface ResolveContext {
@@ -32,7 +34,7 @@ let policy: RuntimePolicy;
 let warn = false;
 let port: MessagePort | null = null;
 let mainAs: HookData['mainAs'] = null;
-const transforms = new Map<string, TransformResult>();
+let cache: CodeCache = new CodeCache(null);
 const builtinNames = new Map<string, string[]>();
 
 export function initialize(data: HookData): void {
@@ -41,6 +43,7 @@ export function initialize(data: HookData): void {
   warn = data.warn;
   port = data.port;
   mainAs = data.mainAs;
+  cache = new CodeCache(data.cacheDir);
 }
 
 class Denied extends Error {
@@ -139,13 +142,7 @@ async function builtinExports(m: string): Promise<string[]> {
 const RUNTIME = 'globalThis[Symbol.for("packsec.runtime")]';
 
 function transform(source: string, kind: 'module'): TransformResult {
-  let hit = transforms.get(source);
-  if (!hit) {
-    hit = transformSource(source, kind);
-    if (transforms.size > 2000) transforms.clear();
-    transforms.set(source, hit);
-  }
-  return hit;
+  return cache.transform(source, kind).result;
 }
 
 function sourceText(source: string | ArrayBuffer | Uint8Array | null | undefined): string {

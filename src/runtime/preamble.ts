@@ -55,12 +55,8 @@ function start(): void {
     evalTaming: 'safe-eval',
   });
 
-  const runtime = new Runtime({
-    policy,
-    warn,
-    reportFile: process.env.PACKSEC_REPORT || null,
-    cacheDir: process.env.PACKSEC_NO_CACHE === '1' ? null : `${projectDir}/node_modules/.cache/packsec/transform`,
-  }, real);
+  const cacheDir = process.env.PACKSEC_NO_CACHE === '1' ? null : `${projectDir}/node_modules/.cache/packsec/run`;
+  const runtime = new Runtime({ policy, warn, reportFile: process.env.PACKSEC_REPORT || null, cacheDir }, real);
   runtime.mainAs = mainAs;
   const nodeRequire = createRequire(import.meta.url);
   runtime.builtinLoader = (m) => nodeRequire(`node:${m}`) as object;
@@ -83,7 +79,7 @@ function start(): void {
   port1.on('message', (v: Omit<Violation, 'count'>) => runtime.monitor.record(v));
   port1.unref();
   register(new URL('./esm-hooks.js', import.meta.url), {
-    data: { projectDir, warn, port: port2, mainAs: mainAs ? { name: mainAs.name, url: pathToFileURL(mainAs.root).href, root: mainAs.root } : null },
+    data: { projectDir, warn, port: port2, cacheDir, mainAs: mainAs ? { name: mainAs.name, url: pathToFileURL(mainAs.root).href, root: mainAs.root } : null },
     transferList: [port2],
   });
 }

@@ -1,15 +1,11 @@
 // The runtime's state in the app's main thread: one context per contained package (its compartment
 // global, its facades of built-ins), the policy, the monitor of violations, and the transform cache.
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Policy } from '../policy/index.js';
-import { writeFileAtomic } from '../util/atomic.js';
 import { builtinFacade } from './builtins.js';
+import { CodeCache } from './code-cache.js';
 import { Monitor } from './denial.js';
 import { populateGlobals, type RealGlobals } from './globals.js';
 import { RuntimePolicy, type PackageGrants } from './policy.js';
-import { TRANSFORM_VERSION, transformSource, type TransformResult } from './transform.js';
 
 declare const Compartment: new (options: { __options__: true; globals?: Record<string, unknown> }) => { globalThis: Record<string, unknown> };
 
@@ -38,8 +34,7 @@ export class Runtime {
   readonly monitor: Monitor;
   readonly policy: RuntimePolicy;
   private readonly contexts = new Map<string, PackageContext>();
-  private readonly transforms = new Map<string, TransformResult>();
-  private readonly madeDirs = new Set<string>();
+  readonly cache: CodeCache;
   /** Set by the loader hooks: replacements for granted exports that must stay contained. */
   wrapExport: FacadeWrapper = (_ctx, _m, _p, v) => v;
   /**
@@ -55,6 +50,7 @@ export class Runtime {
   ) {
     this.monitor = new Monitor({ warn: options.warn, reportFile: options.reportFile });
     this.policy = new RuntimePolicy(options.policy);
+    this.cache = new CodeCache(options.cacheDir);
   }
 
   context(name: string): PackageContext {
@@ -91,34 +87,5 @@ export class Runtime {
     }
     ctx.facades.set(module, facade);
     return facade;
-  }
-
-  /** The contained version of a module's source, from the memory or disk cache when possible. */
-  transform(source: string, kind: 'commonjs' | 'module'): TransformResult {
-    const hash = createHash('sha256').update(source).digest('hex');
-    const key = `${hash}-${kind[0]}${TRANSFORM_VERSION}`;
-    const mem = this.transforms.get(key);
-    if (mem) return mem;
-    const dir = this.options.cacheDir;
-    if (dir) {
-      try {
-        const cached = JSON.parse(readFileSync(join(dir, key.slice(0, 2), `${key}.json`), 'utf8')) as TransformResult;
-        this.transforms.set(key, cached);
-        return cached;
-      } catch { /* not cached yet */ }
-    }
-    const result = transformSource(source, kind);
-    this.transforms.set(key, result);
-    if (dir) {
-      try {
-        const sub = join(dir, key.slice(0, 2));
-        if (!this.madeDirs.has(sub)) {
-          mkdirSync(sub, { recursive: true });
-          this.madeDirs.add(sub);
-        }
-        writeFileAtomic(join(sub, `${key}.json`), JSON.stringify(result));
-      } catch { /* a cache that cannot be written only costs time */ }
-    }
-    return result;
   }
 }

@@ -6,13 +6,11 @@
 import { children, type Node } from '../analyze/ast.js';
 import { parseProgram } from '../analyze/parse.js';
 import { ScopeTracker } from '../analyze/scope.js';
+import { G, PROP, RESERVED_PREFIX, THIS } from './names.js';
 
 export const TRANSFORM_VERSION = 1;
 
-/** The package's global object, a `this` fixer and a safe property read, as the transformed code names them. */
-export const G = '__packsec$g';
-export const THIS = '__packsec$this';
-export const PROP = '__packsec$p';
+export { G, THIS, PROP } from './names.js';
 
 /**
  * Free names left as they are: JavaScript intrinsics that are the same frozen object in every
@@ -57,7 +55,7 @@ export function transformSource(source: string, kind: 'commonjs' | 'module'): Tr
   // The transform's own names must not be re-bound by the code it wraps (a parameter named
   // __packsec$this would turn the `this` fix into a way to reach the real global).
   for (const b of tracker.declaredIds.values()) {
-    if (b.name.startsWith('__packsec$')) return { ok: false, reason: `it declares ${b.name}, a name reserved by packsec` };
+    if (b.name.startsWith(RESERVED_PREFIX)) return { ok: false, reason: `it declares ${b.name}, a name reserved by packsec` };
   }
 
   const edits: Edit[] = [];
