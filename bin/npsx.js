@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// npsx = packsec run
-import { main } from '../build/src/cli/index.js';
+// npsx = packsec run: the app runs contained in this process.
+import { runEntry } from '../build/src/cli/run-entry.js';
 
-process.exitCode = await main(['run', ...process.argv.slice(2)]);
+const code = await runEntry(process.argv.slice(2));
+if (code !== -1) process.exitCode = code;

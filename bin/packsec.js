@@ -1,5 +1,10 @@
 #!/usr/bin/env node
 // packsec command line (built from src/cli; run `npm run build` after changing the sources).
-import { main } from '../build/src/cli/index.js';
-
-process.exitCode = await main(process.argv.slice(2));
+// `run` loads only the run-time entry, since the app then runs in this very process.
+const argv = process.argv.slice(2);
+const { main, runEntry } = argv[0] === 'run'
+  ? { runEntry: (await import('../build/src/cli/run-entry.js')).runEntry }
+  : { main: (await import('../build/src/cli/index.js')).main };
+const code = runEntry ? await runEntry(argv.slice(1)) : await main(argv);
+// -1: the app now owns the process and its exit code.
+if (code !== -1) process.exitCode = code;

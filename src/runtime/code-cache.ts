@@ -31,7 +31,8 @@ interface PendingCache {
 }
 
 export class CodeCache {
-  private readonly memory = new Map<string, TransformResult>();
+  /** Refusals only: transformed code is not kept (V8 holds the compiled script, and a copy would double it). */
+  private readonly refused = new Map<string, TransformResult>();
   private readonly pending: PendingCache[] = [];
   private readonly madeDirs = new Set<string>();
 
@@ -60,23 +61,21 @@ export class CodeCache {
   /** The contained version of a module's source. */
   transform(source: string, kind: 'commonjs' | 'module', hash = contentHash(source)): { key: string; result: TransformResult } {
     const key = `${hash}-${kind[0]}${CACHE_VERSION}`;
-    const mem = this.memory.get(key);
-    if (mem) return { key, result: mem };
+    const known = this.refused.get(key);
+    if (known) return { key, result: known };
     const codeFile = this.path(key, 'js');
     if (codeFile) {
       try {
-        const result: TransformResult = { ok: true, code: readFileSync(codeFile, 'utf8') };
-        this.memory.set(key, result);
-        return { key, result };
+        return { key, result: { ok: true, code: readFileSync(codeFile, 'utf8') } };
       } catch { /* not cached */ }
       try {
         const result: TransformResult = { ok: false, reason: readFileSync(this.path(key, 'refused')!, 'utf8') };
-        this.memory.set(key, result);
+        this.refused.set(key, result);
         return { key, result };
       } catch { /* not cached */ }
     }
     const result = loadTransform().transformSource(source, kind);
-    this.memory.set(key, result);
+    if (!result.ok) this.refused.set(key, result);
     if (codeFile) {
       if (result.ok) this.write(codeFile, result.code);
       else this.write(this.path(key, 'refused')!, result.reason);

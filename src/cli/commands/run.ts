@@ -9,6 +9,8 @@ import { CliError } from '../errors.js';
 
 export interface RunData {
   exitCode: number;
+  /** In-process runs: starts the app; called outside packsec's own error handling. */
+  start?: () => void;
 }
 
 const PREAMBLE = new URL('../../runtime/preamble.js', import.meta.url);
@@ -25,13 +27,16 @@ export interface RunOptions {
   warn: boolean;
   report: string | null;
   prefix: string | null;
+  /** Start the app in a child node process (needed for Node flags such as the permission model). */
+  spawn: boolean;
+  nodeFlags: string[];
   entry: string;
   args: string[];
 }
 
 /** Options come before the entry; everything after it belongs to the app. */
 export function parseRunArgs(argv: string[]): RunOptions {
-  const opts: RunOptions = { warn: false, report: null, prefix: null, entry: '', args: [] };
+  const opts: RunOptions = { warn: false, report: null, prefix: null, spawn: false, nodeFlags: [], entry: '', args: [] };
   let i = 0;
   for (; i < argv.length; i++) {
     const a = argv[i]!;
@@ -47,6 +52,7 @@ export function parseRunArgs(argv: string[]): RunOptions {
     if (flag === '--warn') opts.warn = true;
     else if (flag === '--report') opts.report = value();
     else if (flag === '--prefix' || flag === '-C') opts.prefix = value();
+    else if (flag === '--spawn') opts.spawn = true;
     else throw new CliError('USAGE', `unknown option ${flag} for run (options go before the entry file)`);
   }
   const entry = argv[i];
@@ -69,17 +75,37 @@ export const runCommand: Command<RunData> = {
     // Validate here, so a broken policy is a clear exit 2 before the app starts.
     if (!readPolicy(dir)) throw new CliError('NO_PROJECT', `no ${POLICY_FILE} in ${dir}`, 'run `packsec init` first');
     const importFlag = `--import=${PREAMBLE.href}`;
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
+    const env: Record<string, string | undefined> = {
       PACKSEC_PROJECT: dir,
       PACKSEC_NODE_OPTIONS: importFlag,
+      // Child node processes inherit the runtime through NODE_OPTIONS.
       NODE_OPTIONS: `${importFlag} ${process.env.NODE_OPTIONS ?? ''}`.trim(),
+      PACKSEC_WARN: opts.warn ? '1' : undefined,
+      PACKSEC_REPORT: opts.report ? resolve(opts.report) : undefined,
+      PACKSEC_AS_PACKAGE: undefined,
     };
-    if (opts.warn) env.PACKSEC_WARN = '1';
-    else delete env.PACKSEC_WARN;
-    if (opts.report) env.PACKSEC_REPORT = resolve(opts.report);
-    else delete env.PACKSEC_REPORT;
-    const child = spawn(process.execPath, [opts.entry, ...opts.args], { stdio: 'inherit', env });
+    if (!opts.spawn) {
+      // In this process: no second node start-up. The preamble locks down and installs the loaders,
+      // then Node runs the entry exactly as `node <entry>` would.
+      for (const [k, v] of Object.entries(env)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      const entry = resolve(opts.entry);
+      process.argv = [process.argv[0]!, entry, ...opts.args];
+      await import(PREAMBLE.href);
+      const { createRequire } = await import('node:module');
+      const nodeModule = createRequire(import.meta.url)('node:module') as { runMain(main?: string): void };
+      // From a fresh tick, so an error the app does not catch is an uncaught exception, as under node.
+      const start = () => process.nextTick(() => nodeModule.runMain(entry));
+      return { exit: -1, data: { exitCode: -1, start } };
+    }
+    const childEnv: NodeJS.ProcessEnv = { ...process.env };
+    for (const [k, v] of Object.entries(env)) {
+      if (v === undefined) delete childEnv[k];
+      else childEnv[k] = v;
+    }
+    const child = spawn(process.execPath, [...opts.nodeFlags, opts.entry, ...opts.args], { stdio: 'inherit', env: childEnv });
     const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
     const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((s) => [s, forward(s)] as const);
     for (const [s, h] of handlers) process.on(s, h);
