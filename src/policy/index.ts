@@ -9,3 +9,4 @@ export { serializePolicy, readPolicy, requirePolicy, writePolicy, parseJsonFile,
 export { builtinModuleOf, isKnownBuiltin, parseBuiltinCapability, packageNameOf, isValidPackageName, isValidGlobal } from './names.js';
 export { readLock, writeLock, serializeLock, validateLock, lockPath, type Lock, type LockRecord } from './lock.js';
 export { mergePolicy, describeEntry, isEmptyChange, type MergeResult, type EntryChange } from './merge.js';
+export { AMBIENT, INTRINSICS, GLOBAL_OBJECT_NAMES } from './ambient.js';

@@ -1,7 +1,7 @@
 // The global object of one package's compartment: JavaScript's intrinsics (SES provides them, with
 // the clock and the random source tamed), inert host objects, and only the globals the policy grants.
 // Everything else the real global has is present as a stand-in that throws a denial when used.
-import { AMBIENT } from '../analyze/index.js';
+import { AMBIENT } from '../policy/index.js';
 import { deniedObject } from './builtins.js';
 import type { Monitor } from './denial.js';
 import { protectShared } from './harden.js';
