@@ -53,7 +53,11 @@ class EvidenceSink {
   }
 }
 
-export async function analyzeCopy(copy: FoundCopy, ctx: CopyContext): Promise<CopyAnalysis> {
+/**
+ * Analyses one package copy. With `app`, the folder is the app's own code: every JavaScript file in
+ * it is an entry (any of them may be run), and its hidden folders and node_modules are left out.
+ */
+export async function analyzeCopy(copy: FoundCopy, ctx: CopyContext, app = false): Promise<CopyAnalysis> {
   const { powers } = ctx;
   const dir = copy.dir;
   const sink = new EvidenceSink();
@@ -67,7 +71,7 @@ export async function analyzeCopy(copy: FoundCopy, ctx: CopyContext): Promise<Co
   const manifest = readManifest(manifestBytes);
   for (const p of manifest.problems) sink.warn('declaration-invalid', { file: where('package.json'), line: 1, column: 1, text: '' }, p);
 
-  const listing = listPackageFiles(dir, powers);
+  const listing = listPackageFiles(dir, powers, app);
   for (const p of listing.problems) sink.warn('unanalysable', { file: where('.'), line: 0, column: 0, text: '' }, p);
   const present = new Set(listing.files.map((f) => f.rel));
   const files: Record<string, string> = {};
@@ -178,6 +182,7 @@ export async function analyzeCopy(copy: FoundCopy, ctx: CopyContext): Promise<Co
   const main = entries.size === 0 ? resolveIn(join(dir, manifest.main ?? 'index')) : null;
   if (main) entries.add(main);
   if (entries.size === 0) for (const b of binFiles) if (present.has(b) && isNodeScript(b)) entries.add(b);
+  if (app) for (const rel of contents.keys()) entries.add(rel);
 
   const queued = new Set<string>();
   let wave: string[] = [];

@@ -18,10 +18,14 @@ export interface AnalyzeProjectOptions {
   /** Only these package names (all their copies). */
   only?: ReadonlySet<string>;
   onProgress?: (done: number, total: number) => void;
+  /** Also analyse the app's own code (outside node_modules), for the permission model's flags. */
+  app?: boolean;
 }
 
 export interface ProjectAnalysis {
   packages: PackageAnalysis[];
+  /** What the app's own code uses (when asked for): it is never contained, but Node's permission model limits it too. */
+  app: PackagePolicy | null;
   copies: CopyAnalysis[];
   problems: TreeProblem[];
   stats: { packages: number; copies: number; files: number; filesAnalysed: number; ms: number };
@@ -50,8 +54,10 @@ export async function analyzeProject(projectDir: string, options: AnalyzeProject
       options.onProgress?.(++done, selected.length);
     }
   });
+  let app: PackagePolicy | null = null;
   try {
     await Promise.all(lanes);
+    if (options.app) app = (await analyzeCopy({ path: '.', dir: projectDir, installedAs: '(app)' }, ctx, true)).inferred;
   } finally {
     await pool.close();
   }
@@ -59,6 +65,7 @@ export async function analyzeProject(projectDir: string, options: AnalyzeProject
   const packages = mergeByName(results);
   return {
     packages,
+    app,
     copies: results,
     problems,
     stats: {

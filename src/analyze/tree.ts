@@ -106,8 +106,11 @@ export interface PackageFile {
   kind: 'file' | 'symlink';
 }
 
-/** Every file of a package copy, not descending into its nested node_modules. */
-export function listPackageFiles(dir: string, powers: ReadPowers): { files: PackageFile[]; problems: string[] } {
+/**
+ * Every file of a package copy, not descending into its nested node_modules. For the app's own code
+ * (`app`), hidden folders and node_modules at any depth are skipped too.
+ */
+export function listPackageFiles(dir: string, powers: ReadPowers, app = false): { files: PackageFile[]; problems: string[] } {
   const files: PackageFile[] = [];
   const problems: string[] = [];
   const stack: string[] = [''];
@@ -123,7 +126,7 @@ export function listPackageFiles(dir: string, powers: ReadPowers): { files: Pack
     for (const e of entries) {
       const rel = sub === '' ? e.name : `${sub}/${e.name}`;
       if (e.kind === 'dir') {
-        if (rel !== 'node_modules') stack.push(rel);
+        if (rel !== 'node_modules' && !(app && (e.name === 'node_modules' || e.name.startsWith('.')))) stack.push(rel);
       } else if (e.kind === 'file' || e.kind === 'symlink') {
         files.push({ rel, kind: e.kind });
         if (files.length >= MAX_FILES_PER_PACKAGE) {

@@ -27,6 +27,8 @@ export interface Lock {
   packages: Record<string, LockRecord>;
   /** What inference (or a declaration) gave each package name at the last init. */
   inferred: Record<string, PackagePolicy>;
+  /** What the app's own code (outside node_modules) uses, for the permission model's flags. */
+  app?: PackagePolicy;
 }
 
 export function lockPath(projectDir: string): string {
@@ -49,7 +51,9 @@ export function serializeLock(lock: Lock): string {
     return rec;
   });
   const inferred = sortedObject(lock.inferred, (e) => normalizeEntry(e));
-  return JSON.stringify({ lockfileVersion: 1, packages, inferred }, null, 2) + '\n';
+  const out: Record<string, unknown> = { lockfileVersion: 1, packages, inferred };
+  if (lock.app) out.app = normalizeEntry(lock.app);
+  return JSON.stringify(out, null, 2) + '\n';
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -75,7 +79,7 @@ export function validateLock(json: unknown, file: string): Lock {
   if (!isRecord(json)) throw problemsToError(file, [{ path: [], message: `expected an object, got ${describeValue(json)}` }], 'LOCK_INVALID');
   if (json.lockfileVersion !== 1) problems.push({ path: ['lockfileVersion'], message: `expected 1, got ${describeValue(json.lockfileVersion)}` });
   for (const key of Object.keys(json)) {
-    if (!['lockfileVersion', 'packages', 'inferred'].includes(key)) problems.push({ path: [key], message: 'unknown field' });
+    if (!['lockfileVersion', 'packages', 'inferred', 'app'].includes(key)) problems.push({ path: [key], message: 'unknown field' });
   }
   if (!isRecord(json.packages)) problems.push({ path: ['packages'], message: `expected an object, got ${describeValue(json.packages)}` });
   else {
@@ -103,6 +107,10 @@ export function validateLock(json: unknown, file: string): Lock {
       const entry = checkEntry(e, ['inferred', name], problems);
       if (entry) lock.inferred[name] = entry;
     }
+  }
+  if (json.app !== undefined) {
+    const app = checkEntry(json.app, ['app'], problems);
+    if (app) lock.app = app;
   }
   if (problems.length) throw problemsToError(file, problems, 'LOCK_INVALID');
   return lock;

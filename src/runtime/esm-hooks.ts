@@ -1,25 +1,27 @@
-// ESM containment, in Node's loader thread: imports made by a contained package are checked against
-// its policy; built-ins it imports become its facades; a contained module's source is transformed like
-// CommonJS code; other packages' exports are seen through read-only views; data: URLs it imports stay
-// contained as the same package.
+// ESM containment as module customization hooks: imports made by a contained package are checked
+// against its policy; built-ins it imports become its facades; a contained module's source is
+// transformed like CommonJS code; other packages' exports are seen through read-only views; data: URLs
+// it imports stay contained as the same package.
+// One core, two ways to run it: in Node's loader thread (module.register, Node 20) or in the main
+// thread (module.registerHooks, Node 22.15+ and 24), where it needs no extra thread at all.
 import { realpathSync } from 'node:fs';
-import { isBuiltin } from 'node:module';
+import { createRequire, isBuiltin } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { MessagePort } from 'node:worker_threads';
 import { emptyPolicy, packageNameOf, readPolicy } from '../policy/index.js';
+import { CodeCache } from './code-cache.js';
 import { describeViolation, type Violation } from './denial.js';
 import { isInside, packageOfPath, type PackageLocation } from './packages.js';
 import { RuntimePolicy } from './policy.js';
-import type { TransformResult } from './transform.js';
-import { CodeCache } from './code-cache.js';
 
-interface HookData {
-  projectDir: string;
+export interface HookOptions {
+  policy: RuntimePolicy;
   warn: boolean;
-  port: MessagePort;
+  /** Where violations go (the main thread's monitor). */
+  report: (v: Omit<Violation, 'count'>) => void;
   /** The entry of a child process started by a contained package runs as that package. */
   mainAs: { name: string; url: string; root: string } | null;
-  cacheDir: string | null;
+  cache: CodeCache;
 }
 
 interface ResolveContext {
@@ -27,23 +29,20 @@ interface ResolveContext {
   conditions?: string[];
   importAttributes?: Record<string, string>;
 }
-type NextResolve = (specifier: string, context?: ResolveContext) => Promise<{ url: string; format?: string | null }>;
-type NextLoad = (url: string, context?: { format?: string | null; importAttributes?: Record<string, string> }) => Promise<{ format: string; source?: string | ArrayBuffer | Uint8Array | null; shortCircuit?: boolean }>;
-
-let policy: RuntimePolicy;
-let warn = false;
-let port: MessagePort | null = null;
-let mainAs: HookData['mainAs'] = null;
-let cache: CodeCache = new CodeCache(null);
-const builtinNames = new Map<string, string[]>();
-
-export function initialize(data: HookData): void {
-  const p = readPolicy(data.projectDir);
-  policy = new RuntimePolicy(p ?? emptyPolicy());
-  warn = data.warn;
-  port = data.port;
-  mainAs = data.mainAs;
-  cache = new CodeCache(data.cacheDir);
+interface Resolved {
+  url: string;
+  format?: string | null;
+  shortCircuit?: boolean;
+}
+interface LoadContext {
+  format?: string | null;
+  conditions?: string[];
+  importAttributes?: Record<string, string>;
+}
+interface Loaded {
+  format: string;
+  source?: string | ArrayBuffer | Uint8Array | null;
+  shortCircuit?: boolean;
 }
 
 class Denied extends Error {
@@ -51,108 +50,122 @@ class Denied extends Error {
   readonly code = 'PACKSEC_DENIED';
 }
 
-function deny(v: Omit<Violation, 'count'>): void {
-  port?.postMessage(v);
-  if (warn) return;
-  throw new Denied(describeViolation(v));
-}
-
-/** Which contained package a module URL belongs to (file URL under node_modules, or one of ours). */
-function packageOfUrl(url: string | undefined): PackageLocation | null {
-  if (!url) return null;
-  if (url.startsWith('packsec:')) {
-    const p = new URL(url).searchParams.get('p');
-    return p ? { name: p, root: new URL(url).searchParams.get('r') ?? '' } : null;
-  }
-  if (!url.startsWith('file:')) return null;
-  if (mainAs && url === mainAs.url) return { name: mainAs.name, root: mainAs.root };
-  return packageOfPath(fileURLToPath(url));
-}
-
-function contained(loc: PackageLocation | null): loc is PackageLocation {
-  return loc !== null && !policy.grants(loc.name).trusted;
-}
+const RUNTIME = 'globalThis[Symbol.for("packsec.runtime")]';
+const requireHere = createRequire(import.meta.url);
 
 function q(params: Record<string, string>): string {
   return new URLSearchParams(params).toString();
 }
 
-export async function resolve(specifier: string, context: ResolveContext, next: NextResolve): Promise<{ url: string; format?: string | null; shortCircuit?: boolean }> {
-  const parentURL = context.parentURL;
-  if (parentURL?.startsWith('packsec:view?')) {
-    // The view wrapper imports the real module it stands for; nothing else.
-    const u = new URL(parentURL).searchParams.get('u');
-    if (specifier === u) return { url: specifier, shortCircuit: true };
-  }
-  const parent = packageOfUrl(parentURL);
-  if (!contained(parent)) {
-    if (specifier.startsWith('packsec:')) throw new Denied(`packsec: ${specifier} can only be imported by packsec itself`);
-    return next(specifier, context);
-  }
-  const pkg = parent.name;
-  const grants = policy.grants(pkg);
-  const root = parent.root;
-  if (specifier === 'packsec:context') return { url: `packsec:context?${q({ p: pkg, r: root })}`, shortCircuit: true };
-  if (specifier.startsWith('packsec:')) throw new Denied(`packsec: "${pkg}" may not import ${specifier}`);
-  const builtin = specifier.startsWith('node:') ? specifier.slice(5) : isBuiltin(specifier) && !specifier.endsWith('/') ? specifier : null;
-  if (builtin) return { url: `packsec:builtin?${q({ p: pkg, r: root, m: builtin })}`, shortCircuit: true };
-  if (specifier.startsWith('data:')) return { url: `packsec:data?${q({ p: pkg, r: root, u: specifier })}`, shortCircuit: true };
-  const bare = !specifier.startsWith('.') && !specifier.startsWith('/') && !specifier.startsWith('file:') && !specifier.startsWith('#');
-  if (bare) {
-    const name = packageNameOf(specifier);
-    if (name === null) deny({ package: pkg, kind: 'file', capability: specifier, detail: specifier });
-    else if (name !== pkg && !grants.packages.has(name)) deny({ package: pkg, kind: 'package', capability: name });
-  }
-  const resolved = await next(specifier, parentURL?.startsWith('packsec:') ? { ...context, parentURL: undefined } : context);
-  if (resolved.url.startsWith('node:')) {
-    return { url: `packsec:builtin?${q({ p: pkg, r: root, m: resolved.url.slice(5) })}`, shortCircuit: true };
-  }
-  if (!resolved.url.startsWith('file:')) {
-    deny({ package: pkg, kind: 'file', capability: resolved.url, detail: resolved.url });
-    return resolved;
-  }
-  let file = fileURLToPath(resolved.url);
-  try {
-    file = realpathSync(file);
-  } catch { /* resolution already found it */ }
-  const target = packageOfPath(file);
-  if (!target) {
-    deny({ package: pkg, kind: 'file', capability: file, detail: `${specifier} (${file}), a file of the app, not of a package` });
-    return resolved;
-  }
-  if (target.name === pkg) {
-    if (root && !isInside(file, root)) deny({ package: pkg, kind: 'file', capability: file, detail: `${specifier} (${file}), outside its own folder ${root}` });
-    return resolved;
-  }
-  if (!grants.packages.has(target.name)) deny({ package: pkg, kind: 'package', capability: target.name });
-  if (policy.grants(target.name).trusted || file.endsWith('.json')) return resolved;
-  return { url: `packsec:view?${q({ p: pkg, t: target.name, u: resolved.url })}`, shortCircuit: true };
-}
-
-async function builtinExports(m: string): Promise<string[]> {
-  let names = builtinNames.get(m);
-  if (!names) {
-    const ns = (await import(`node:${m}`)) as Record<string, unknown>;
-    names = Object.keys(ns).filter((k) => k !== 'default' && /^[A-Za-z_$][\w$]*$/.test(k));
-    builtinNames.set(m, names);
-  }
-  return names;
-}
-
-const RUNTIME = 'globalThis[Symbol.for("packsec.runtime")]';
-
-function transform(source: string, kind: 'module'): TransformResult {
-  return cache.transform(source, kind).result;
-}
-
-function sourceText(source: string | ArrayBuffer | Uint8Array | null | undefined): string {
+function sourceText(source: Loaded['source']): string {
   if (source === null || source === undefined) return '';
   if (typeof source === 'string') return source;
   return Buffer.from(source instanceof ArrayBuffer ? new Uint8Array(source) : source).toString('utf8');
 }
 
-export async function load(url: string, context: { format?: string | null; importAttributes?: Record<string, string> }, next: NextLoad): Promise<{ format: string; source?: string | ArrayBuffer | Uint8Array | null; shortCircuit?: boolean }> {
-  if (url.startsWith('packsec:')) {
+/** What resolve does before Node resolves (a final answer), or what it should ask Node to resolve. */
+type PreResolved = { done: Resolved } | { next: [string, ResolveContext]; parent: PackageLocation | null };
+
+export class HookCore {
+  private readonly builtinNames = new Map<string, string[]>();
+
+  constructor(private readonly o: HookOptions) {}
+
+  private deny(v: Omit<Violation, 'count'>): void {
+    this.o.report(v);
+    if (this.o.warn) return;
+    throw new Denied(describeViolation(v));
+  }
+
+  /** Which contained package a module URL belongs to (file URL under node_modules, or one of ours). */
+  packageOfUrl(url: string | undefined): PackageLocation | null {
+    if (!url) return null;
+    if (url.startsWith('packsec:')) {
+      const params = new URL(url).searchParams;
+      const p = params.get('p');
+      return p ? { name: p, root: params.get('r') ?? '' } : null;
+    }
+    if (!url.startsWith('file:')) return null;
+    if (this.o.mainAs && url === this.o.mainAs.url) return { name: this.o.mainAs.name, root: this.o.mainAs.root };
+    return packageOfPath(fileURLToPath(url));
+  }
+
+  private contained(loc: PackageLocation | null): loc is PackageLocation {
+    return loc !== null && !this.o.policy.grants(loc.name).trusted;
+  }
+
+  preResolve(specifier: string, context: ResolveContext): PreResolved {
+    const parentURL = context.parentURL;
+    if (parentURL?.startsWith('packsec:view?')) {
+      // The view wrapper imports the real module it stands for; nothing else.
+      const u = new URL(parentURL).searchParams.get('u');
+      if (specifier === u) return { done: { url: specifier, shortCircuit: true } };
+    }
+    // require() from a contained CommonJS module was checked by its own require already.
+    const fromRequire = context.conditions?.includes('require') === true && !context.conditions.includes('import');
+    const parent = this.packageOfUrl(parentURL);
+    if (fromRequire || !this.contained(parent)) {
+      if (specifier.startsWith('packsec:')) throw new Denied(`packsec: ${specifier} can only be imported by packsec itself`);
+      return { next: [specifier, context], parent: null };
+    }
+    const pkg = parent.name;
+    const root = parent.root;
+    if (specifier === 'packsec:context') return { done: { url: `packsec:context?${q({ p: pkg, r: root })}`, shortCircuit: true } };
+    if (specifier.startsWith('packsec:')) throw new Denied(`packsec: "${pkg}" may not import ${specifier}`);
+    const builtin = specifier.startsWith('node:') ? specifier.slice(5) : isBuiltin(specifier) && !specifier.endsWith('/') ? specifier : null;
+    if (builtin) return { done: { url: `packsec:builtin?${q({ p: pkg, r: root, m: builtin })}`, shortCircuit: true } };
+    if (specifier.startsWith('data:')) return { done: { url: `packsec:data?${q({ p: pkg, r: root, u: specifier })}`, shortCircuit: true } };
+    const bare = !specifier.startsWith('.') && !specifier.startsWith('/') && !specifier.startsWith('file:') && !specifier.startsWith('#');
+    if (bare) {
+      const name = packageNameOf(specifier);
+      if (name === null) this.deny({ package: pkg, kind: 'file', capability: specifier, detail: specifier });
+      else if (name !== pkg && !this.o.policy.grants(pkg).packages.has(name)) this.deny({ package: pkg, kind: 'package', capability: name });
+    }
+    return { next: [specifier, parentURL?.startsWith('packsec:') ? { ...context, parentURL: undefined } : context], parent };
+  }
+
+  postResolve(specifier: string, resolved: Resolved, parent: PackageLocation | null): Resolved {
+    if (!parent) return resolved;
+    const pkg = parent.name;
+    const root = parent.root;
+    const grants = this.o.policy.grants(pkg);
+    if (resolved.url.startsWith('node:')) {
+      return { url: `packsec:builtin?${q({ p: pkg, r: root, m: resolved.url.slice(5) })}`, shortCircuit: true };
+    }
+    if (!resolved.url.startsWith('file:')) {
+      this.deny({ package: pkg, kind: 'file', capability: resolved.url, detail: resolved.url });
+      return resolved;
+    }
+    let file = fileURLToPath(resolved.url);
+    try {
+      file = realpathSync(file);
+    } catch { /* resolution already found it */ }
+    const target = packageOfPath(file);
+    if (!target) {
+      this.deny({ package: pkg, kind: 'file', capability: file, detail: `${specifier} (${file}), a file of the app, not of a package` });
+      return resolved;
+    }
+    if (target.name === pkg) {
+      if (root && !isInside(file, root)) this.deny({ package: pkg, kind: 'file', capability: file, detail: `${specifier} (${file}), outside its own folder ${root}` });
+      return resolved;
+    }
+    if (!grants.packages.has(target.name)) this.deny({ package: pkg, kind: 'package', capability: target.name });
+    if (this.o.policy.grants(target.name).trusted || file.endsWith('.json')) return resolved;
+    return { url: `packsec:view?${q({ p: pkg, t: target.name, u: resolved.url })}`, shortCircuit: true };
+  }
+
+  private builtinExports(m: string): string[] {
+    let names = this.builtinNames.get(m);
+    if (!names) {
+      names = Object.keys(requireHere(`node:${m}`) as object).filter((k) => k !== 'default' && /^[A-Za-z_$][\w$]*$/.test(k));
+      this.builtinNames.set(m, names);
+    }
+    return names;
+  }
+
+  /** Our own synthetic modules, or null for anything Node should load. */
+  preLoad(url: string): Loaded | { data: string } | null {
+    if (!url.startsWith('packsec:')) return null;
     const params = new URL(url).searchParams;
     const p = JSON.stringify(params.get('p') ?? '');
     if (url.startsWith('packsec:context?')) {
@@ -160,7 +173,7 @@ export async function load(url: string, context: { format?: string | null; impor
     }
     if (url.startsWith('packsec:builtin?')) {
       const m = params.get('m') ?? '';
-      const names = await builtinExports(m);
+      const names = this.builtinExports(m);
       const source = `const f = ${RUNTIME}.builtin(${p}, ${JSON.stringify(m)});\nexport default f;\n${names.length ? `export const { ${names.join(', ')} } = f;` : ''}\n`;
       return { format: 'module', shortCircuit: true, source };
     }
@@ -170,23 +183,78 @@ export async function load(url: string, context: { format?: string | null; impor
       const source = `import * as ns from ${JSON.stringify(u)};\nexport * from ${JSON.stringify(u)};\nexport default ${RUNTIME}.view(ns.default, ${t}, ${p});\n`;
       return { format: 'module', shortCircuit: true, source };
     }
-    if (url.startsWith('packsec:data?')) {
-      const u = params.get('u') ?? '';
-      const r = await next(u, context);
-      if (r.format !== 'module') return { ...r, shortCircuit: true };
-      const result = transform(sourceText(r.source), 'module');
-      if (!result.ok) throw new Denied(`packsec: ${p} cannot run a data: module contained: ${result.reason}`);
-      return { format: 'module', source: result.code, shortCircuit: true };
+    if (url.startsWith('packsec:data?')) return { data: params.get('u') ?? '' };
+    throw new Denied(`packsec: unknown module ${url}`);
+  }
+
+  /** A contained package's ES module: transformed, or refused when it cannot be contained. */
+  postLoad(url: string, loaded: Loaded, asPackage: string | null): Loaded {
+    const loc = asPackage ? { name: asPackage, root: '' } : this.packageOfUrl(url.startsWith('file:') ? url : undefined);
+    if (!this.contained(loc) || loaded.format !== 'module') return asPackage ? { ...loaded, shortCircuit: true } : loaded;
+    const { result } = this.o.cache.transform(sourceText(loaded.source), 'module');
+    if (!result.ok) {
+      const where = url.startsWith('file:') ? fileURLToPath(url) : 'a data: module';
+      const v = { package: loc.name, kind: 'unsupported' as const, capability: url, detail: `${where}: ${result.reason}` };
+      this.o.report(v);
+      throw new Denied(describeViolation(v));
     }
+    return { format: 'module', source: result.code, shortCircuit: true };
   }
-  const loc = packageOfUrl(url.startsWith('file:') ? url : undefined);
-  const r = await next(url, context);
-  if (!contained(loc) || r.format !== 'module') return r;
-  const result = transform(sourceText(r.source), 'module');
-  if (!result.ok) {
-    const v = { package: loc.name, kind: 'unsupported' as const, capability: url, detail: `${fileURLToPath(url)}: ${result.reason}` };
-    port?.postMessage(v);
-    throw new Denied(describeViolation(v));
-  }
-  return { format: 'module', source: result.code, shortCircuit: true };
+}
+
+// ---------------------------------------------------------------- module.register (a loader thread)
+
+interface ThreadData {
+  projectDir: string;
+  warn: boolean;
+  port: MessagePort;
+  mainAs: HookOptions['mainAs'];
+  cacheDir: string | null;
+}
+
+let core: HookCore | null = null;
+
+export function initialize(data: ThreadData): void {
+  core = new HookCore({
+    policy: new RuntimePolicy(readPolicy(data.projectDir) ?? emptyPolicy()),
+    warn: data.warn,
+    report: (v) => data.port.postMessage(v),
+    mainAs: data.mainAs,
+    cache: new CodeCache(data.cacheDir),
+  });
+}
+
+export async function resolve(specifier: string, context: ResolveContext, next: (s: string, c?: ResolveContext) => Promise<Resolved>): Promise<Resolved> {
+  const pre = core!.preResolve(specifier, context);
+  if ('done' in pre) return pre.done;
+  return core!.postResolve(specifier, await next(...pre.next), pre.parent);
+}
+
+export async function load(url: string, context: LoadContext, next: (u: string, c?: LoadContext) => Promise<Loaded>): Promise<Loaded> {
+  const pre = core!.preLoad(url);
+  if (pre && 'format' in pre) return pre;
+  if (pre) return core!.postLoad(url, await next(pre.data, context), new URL(url).searchParams.get('p'));
+  return core!.postLoad(url, await next(url, context), null);
+}
+
+// ---------------------------------------------------------------- module.registerHooks (in this thread)
+
+export function syncHooks(o: HookOptions): {
+  resolve(specifier: string, context: ResolveContext, next: (s: string, c?: ResolveContext) => Resolved): Resolved;
+  load(url: string, context: LoadContext, next: (u: string, c?: LoadContext) => Loaded): Loaded;
+} {
+  const c = new HookCore(o);
+  return {
+    resolve(specifier, context, next) {
+      const pre = c.preResolve(specifier, context);
+      if ('done' in pre) return pre.done;
+      return c.postResolve(specifier, next(...pre.next), pre.parent);
+    },
+    load(url, context, next) {
+      const pre = c.preLoad(url);
+      if (pre && 'format' in pre) return pre;
+      if (pre) return c.postLoad(url, next(pre.data, context), new URL(url).searchParams.get('p'));
+      return c.postLoad(url, next(url, context), null);
+    },
+  };
 }

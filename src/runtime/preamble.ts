@@ -11,6 +11,7 @@ import { readPolicy } from '../policy/index.js';
 import { CommonJsLoader } from './cjs.js';
 import { exportsView } from './exports-view.js';
 import { installWrappers } from './wrappers.js';
+import { syncHooks } from './esm-hooks.js';
 import { Runtime } from './runtime.js';
 import type { Violation } from './denial.js';
 
@@ -75,13 +76,20 @@ function start(): void {
     configurable: false,
   });
 
-  const { port1, port2 } = new MessageChannel();
-  port1.on('message', (v: Omit<Violation, 'count'>) => runtime.monitor.record(v));
-  port1.unref();
-  register(new URL('./esm-hooks.js', import.meta.url), {
-    data: { projectDir, warn, port: port2, cacheDir, mainAs: mainAs ? { name: mainAs.name, url: pathToFileURL(mainAs.root).href, root: mainAs.root } : null },
-    transferList: [port2],
-  });
+  const mainAsUrl = mainAs ? { name: mainAs.name, url: pathToFileURL(mainAs.root).href, root: mainAs.root } : null;
+  const nodeModule = nodeRequire('node:module') as { registerHooks?: (hooks: object) => unknown };
+  if (typeof nodeModule.registerHooks === 'function') {
+    // Node 22.15+, 23.5+ and 24: hooks in this thread, sharing the runtime's policy, cache and monitor.
+    nodeModule.registerHooks(syncHooks({ policy: runtime.policy, warn, report: (v) => runtime.monitor.record(v), mainAs: mainAsUrl, cache: runtime.cache }));
+  } else {
+    const { port1, port2 } = new MessageChannel();
+    port1.on('message', (v: Omit<Violation, 'count'>) => runtime.monitor.record(v));
+    port1.unref();
+    register(new URL('./esm-hooks.js', import.meta.url), {
+      data: { projectDir, warn, port: port2, cacheDir, mainAs: mainAsUrl },
+      transferList: [port2],
+    });
+  }
 }
 
 start();

@@ -15,5 +15,7 @@ export function buildLock(projectDir: string, analysis: ProjectAnalysis, inferre
     if (Object.keys(c.scripts).length) rec.scripts = c.scripts;
     packages[c.copy.path] = rec;
   }
-  return { lockfileVersion: 1, packages, inferred };
+  const lock: Lock = { lockfileVersion: 1, packages, inferred };
+  if (analysis.app) lock.app = analysis.app;
+  return lock;
 }

@@ -38,6 +38,7 @@ export const initCommand: Command<InitData> = {
     const existing = readPolicy(dir);
     const lock = readLock(dir);
     const analysis = await analyzeProject(dir, {
+      app: true,
       cacheFile: values['no-cache'] ? null : undefined,
       fileTimeoutMs: typeof values['file-timeout'] === 'string' ? Math.max(1, Number(values['file-timeout'])) * 1000 : undefined,
       onProgress: (done, total) => display.progress(`analysing packages ${done}/${total}`),

@@ -3,7 +3,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { POLICY_FILE, readPolicy } from '../../policy/index.js';
+import { POLICY_FILE, readLock, readPolicy } from '../../policy/index.js';
+import { permissionFlags, permissionNeeds, stablePermissionModel } from '../../runtime/permission.js';
 import type { Command } from '../command.js';
 import { CliError } from '../errors.js';
 
@@ -29,6 +30,8 @@ export interface RunOptions {
   prefix: string | null;
   /** Start the app in a child node process (needed for Node flags such as the permission model). */
   spawn: boolean;
+  /** Node's permission model on top (default: on where Node has a stable one, 22.13+ and 24). */
+  permission: boolean | null;
   nodeFlags: string[];
   entry: string;
   args: string[];
@@ -36,7 +39,7 @@ export interface RunOptions {
 
 /** Options come before the entry; everything after it belongs to the app. */
 export function parseRunArgs(argv: string[]): RunOptions {
-  const opts: RunOptions = { warn: false, report: null, prefix: null, spawn: false, nodeFlags: [], entry: '', args: [] };
+  const opts: RunOptions = { warn: false, report: null, prefix: null, spawn: false, permission: null, nodeFlags: [], entry: '', args: [] };
   let i = 0;
   for (; i < argv.length; i++) {
     const a = argv[i]!;
@@ -53,6 +56,8 @@ export function parseRunArgs(argv: string[]): RunOptions {
     else if (flag === '--report') opts.report = value();
     else if (flag === '--prefix' || flag === '-C') opts.prefix = value();
     else if (flag === '--spawn') opts.spawn = true;
+    else if (flag === '--permission') opts.permission = true;
+    else if (flag === '--no-permission') opts.permission = false;
     else throw new CliError('USAGE', `unknown option ${flag} for run (options go before the entry file)`);
   }
   const entry = argv[i];
@@ -65,7 +70,7 @@ export function parseRunArgs(argv: string[]): RunOptions {
 export const runCommand: Command<RunData> = {
   name: 'run',
   summary: 'run an app with every package contained by packsec.policy.json (npsx)',
-  usage: 'packsec run [--warn] [--report violations.json] <entry> [args…]',
+  usage: 'packsec run [--warn] [--report violations.json] [--[no-]permission] [--spawn] <entry> [args…]',
   options: {},
   rawArgs: true,
   async run(_values, argv) {
@@ -73,7 +78,12 @@ export const runCommand: Command<RunData> = {
     const dir = opts.prefix ? resolve(opts.prefix) : findProject(process.cwd());
     if (!dir) throw new CliError('NO_PROJECT', `no ${POLICY_FILE} in ${process.cwd()} or any folder above it`, 'run `packsec init` in the project first');
     // Validate here, so a broken policy is a clear exit 2 before the app starts.
-    if (!readPolicy(dir)) throw new CliError('NO_PROJECT', `no ${POLICY_FILE} in ${dir}`, 'run `packsec init` first');
+    const policy = readPolicy(dir);
+    if (!policy) throw new CliError('NO_PROJECT', `no ${POLICY_FILE} in ${dir}`, 'run `packsec init` first');
+    if (opts.permission ?? stablePermissionModel()) {
+      opts.spawn = true;
+      opts.nodeFlags.push(...permissionFlags(permissionNeeds(policy, readLock(dir)?.app), stablePermissionModel()));
+    }
     const importFlag = `--import=${PREAMBLE.href}`;
     const env: Record<string, string | undefined> = {
       PACKSEC_PROJECT: dir,
