@@ -295,3 +295,14 @@ describe('hostile "packsec" declarations', () => {
     });
   }
 });
+
+describe('call chains inside bindings', () => {
+  it('analyses a long method chain held by a binding in linear time', () => {
+    // prettier's CLI bundle has `const bin = make().option(…).option(…)…` with 100+ links, which once took 2^n.
+    const chain = 'const b = make()' + '.option("x", {})'.repeat(400) + ';\nb.action(() => process.env.HOME);\n';
+    const started = Date.now();
+    const facts = analyzeSource(chain, { kind: 'commonjs' });
+    assert.ok(Date.now() - started < 5000, 'a 400-link chain must not explode');
+    assert.deepEqual(facts.globals.map((g) => g.cap).sort(), ['make', 'process.env.HOME']);
+  });
+});

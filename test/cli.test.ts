@@ -141,3 +141,20 @@ describe('hostile names', () => {
     assert.deepEqual(policy.packages['proto-names'].globals, ['__proto__', 'constructor', 'hasOwnProperty', 'toString']);
   });
 });
+
+describe('init writes what run accepts', () => {
+  it('names globals with odd keys in a policy that validates, and warns about those it cannot name', () => {
+    const dir = tmpProject({
+      'node_modules/odd/package.json': { name: 'odd', version: '1.0.0', main: 'index.js' },
+      'node_modules/odd/index.js': "var store = global['__core-js_shared__'] || (global['__core-js_shared__'] = {});\nmodule.exports = globalThis['a.b'];\n",
+      'app.js': "require('odd'); console.log('ran');\n",
+    });
+    assert.equal(runCli(['init'], dir).code, 0);
+    const policy = JSON.parse(readFileSync(join(dir, 'packsec.policy.json'), 'utf8'));
+    assert.deepEqual(policy.packages.odd.globals, ['__core-js_shared__']);
+    const r = runCli(['run', 'app.js'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'ran\n');
+    assert.match(runCli(['explain', 'odd'], dir).stderr, /computed-global .*reads the global "a\.b", which a policy cannot name/);
+  });
+});

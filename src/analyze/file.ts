@@ -1,7 +1,7 @@
 // Static analysis of one JavaScript file: parse, build scopes, then follow every value that holds a
 // built-in module or a global (through aliases, destructuring and member chains) to the exports and
 // property paths actually used. Pure: takes source text, returns FileFacts.
-import { builtinModuleOf } from '../policy/names.js';
+import { builtinModuleOf, isValidGlobal } from '../policy/names.js';
 import { children, memberKey, staticPrefix, staticString, type Node } from './ast.js';
 import { DETECTORS, type DetectorContext } from './detectors/index.js';
 import { parseProgram, type SourceKind } from './parse.js';
@@ -29,7 +29,7 @@ type Value =
 const INTEROP_HELPERS = new Set([
   '_interopRequireDefault', '_interopRequireWildcard', '__importDefault', '__importStar', '__toESM',
   '__toCommonJS', '_interop_require_default', '_interop_require_wildcard', 'interopRequireDefault',
-  'interopRequireWildcard', '__require',
+  'interopRequireWildcard',
 ]);
 
 // Built-in exports that are namespaces: their members are granted one by one (fs.promises.readFile).
@@ -166,11 +166,22 @@ class FileAnalysis {
   isRequireCall(node: Node): boolean {
     if (node.type !== 'CallExpression') return false;
     const callee = node.callee as Node;
-    if (callee.type === 'Identifier' && callee.name === 'require') return true;
-    if (callee.type === 'MemberExpression' && !callee.computed && (callee.property as Node).name === 'require'
-      && (callee.object as Node).type === 'Identifier' && (callee.object as Node).name === 'module') return true;
-    const v = this.valueOf(callee);
-    return v?.kind === 'require';
+    return this.isRequireCallee(callee, this.valueOf(callee));
+  }
+
+  /**
+   * require, module.require, esbuild's __require, and anything holding require (createRequire's
+   * result, an alias, `freeModule.require` where freeModule is module).
+   */
+  private isRequireCallee(callee: Node, value: Value | null): boolean {
+    if (callee.type === 'Identifier' && (callee.name === 'require' || callee.name === '__require')) return true;
+    if (callee.type === 'MemberExpression' && memberKey(callee) === 'require') {
+      const object = callee.object as Node;
+      if (object.type === 'Identifier' && object.name === 'module') return true;
+      const ov = this.valueOf(object);
+      if (ov?.kind === 'global' && ov.path.length === 1 && ov.path[0] === 'module') return true;
+    }
+    return value?.kind === 'require';
   }
 
   private requireSpecifier(node: Node): string | null {
@@ -198,7 +209,7 @@ class FileAnalysis {
       value = { kind: 'require' };
     }
     this.computing.delete(b);
-    this.computingBindings--;
+    if (--this.computingBindings === 0) this.provisional.clear();
     this.bindingValues.set(b, value);
     return value;
   }
@@ -206,14 +217,17 @@ class FileAnalysis {
   // Detectors ask for the value of every member and call expression: without memoising, a chain
   // `x.a.a.a…` of n links costs n² steps (a hostile file could then time out the worker).
   private readonly values = new Map<Node, Value | null>();
+  // Values found while a binding is being computed may rest on a cycle's provisional null: they are
+  // kept only until that outermost computation ends (without them a call chain of n links took 2^n).
+  private readonly provisional = new Map<Node, Value | null>();
   private computingBindings = 0;
 
   private valueOf(node: Node): Value | null {
-    const known = this.values.get(node);
+    const memo = this.computingBindings === 0 ? this.values : this.provisional;
+    const known = memo.get(node);
     if (known !== undefined) return known;
     const value = this.computeValue(node);
-    // A value found while a binding is being computed may be a cycle's provisional null: not kept.
-    if (this.computingBindings === 0) this.values.set(node, value);
+    (this.computingBindings === 0 ? this.values : this.provisional).set(node, value);
     return value;
   }
 
@@ -234,15 +248,15 @@ class FileAnalysis {
         return obj && key !== null ? extend(obj, key) : null;
       }
       case 'CallExpression': {
-        if (this.isRequireCall(node)) {
+        const callee = node.callee as Node;
+        const args = node.arguments as Node[];
+        const cv = this.valueOf(callee);
+        if (this.isRequireCallee(callee, cv)) {
           const spec = this.requireSpecifier(node);
           const module = spec === null ? null : builtinModuleOf(spec);
           return module ? { kind: 'builtin', module, path: [] } : null;
         }
-        const callee = node.callee as Node;
-        const args = node.arguments as Node[];
         if (callee.type === 'Identifier' && INTEROP_HELPERS.has(callee.name as string) && args[0]) return this.valueOf(args[0]);
-        const cv = this.valueOf(callee);
         if (cv?.kind === 'builtin' && cv.module === 'module' && cv.path.join('.') === 'createRequire') return { kind: 'require' };
         if (isGetBuiltinModule(cv)) {
           const spec = this.requireSpecifier(node);
@@ -263,6 +277,15 @@ class FileAnalysis {
       case 'ChainExpression':
       case 'ParenthesizedExpression':
         return this.valueOf(node.expression as Node);
+      case 'LogicalExpression': {
+        // lodash's `root = freeGlobal || freeSelf || Function('return this')()`, `a && require('x')`.
+        const right = this.valueOf(node.right as Node);
+        if (node.operator === '&&') return right;
+        return this.valueOf(node.left as Node) ?? right;
+      }
+      case 'ConditionalExpression':
+        // `typeof globalThis !== 'undefined' ? globalThis : global`
+        return this.valueOf(node.consequent as Node) ?? this.valueOf(node.alternate as Node);
       case 'SequenceExpression': {
         const list = node.expressions as Node[];
         return list.length ? this.valueOf(list[list.length - 1]!) : null;
@@ -432,7 +455,10 @@ class FileAnalysis {
         if (spec !== null && builtinModuleOf(spec)) return;
       }
       const cap = globalCapability(value.path, context);
-      if (cap) this.addCapability('globals', cap, node);
+      if (cap && (!isValidGlobal(cap) || value.path.some((seg) => /[.\s]/.test(seg) && !(value.path[0] === 'process' && value.path[1] === 'env')))) {
+        // A key with a dot or a space (`global['a.b']`) cannot be named in a policy.
+        this.addWarning('computed-global', node, `reads the global ${JSON.stringify(cap)}, which a policy cannot name`);
+      } else if (cap) this.addCapability('globals', cap, node);
     }
   }
 

@@ -49,7 +49,8 @@ export function packageNameOf(specifier: string): string | null {
   return name && isValidPackageName(name) ? name : null;
 }
 
-const GLOBAL_SEGMENT = /^[A-Za-z_$][\w$]*$/;
+// A segment of a global path: any property name without dots or white space (`__core-js_shared__`).
+const GLOBAL_SEGMENT = /^[^.\s]+$/;
 
 /** A global grant is a property path on the global object; `process.env.KEY` may hold any key. */
 export function isValidGlobal(path: string): boolean {
