@@ -325,6 +325,10 @@ class FileAnalysis {
             }
             return this.record(value, node, 'value');
           }
+          // Stream.call(this), EventEmitter.apply(this, args): calling the module itself needs all of it.
+          if (value.kind === 'builtin' && value.path.length === 0 && (key === 'call' || key === 'apply' || key === 'bind')) {
+            return this.record(value, node, 'value');
+          }
           const next = value.kind === 'import-promise' ? null : extend(value, key);
           if (!next) return;
           node = p;

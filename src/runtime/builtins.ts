@@ -41,13 +41,31 @@ export function deniedObject(monitor: Monitor, pkg: string, capability: string, 
 }
 
 /**
+ * The facade of a module that is itself a function (events, stream, assert, module): calling or
+ * extending it needs the whole module; its prototype is the real one, so subclasses and instanceof work.
+ */
+function callableFacade(real: (...a: unknown[]) => unknown, whole: boolean, module: string, pkg: string, monitor: Monitor): (...a: unknown[]) => unknown {
+  const shared = protectShared(real);
+  const facade = function (this: unknown, ...args: unknown[]): unknown {
+    if (!whole) monitor.deny({ package: pkg, kind: 'builtin', capability: module });
+    if (new.target === undefined) return Reflect.apply(shared, this, args);
+    return Reflect.construct(shared, args, new.target === facade ? shared : new.target);
+  };
+  Object.defineProperty(facade, 'prototype', { value: shared.prototype, writable: false, enumerable: false, configurable: false });
+  Object.defineProperty(facade, 'name', { value: shared.name, configurable: true });
+  Object.defineProperty(facade, 'length', { value: shared.length, configurable: true });
+  return facade;
+}
+
+/**
  * Builds the facade of `real` (a built-in module's exports, or a namespace inside it such as fs.promises)
  * for one package. `prefix` is the export path of `real` inside the module ("" at the top).
  */
 export function builtinFacade(real: object, module: string, grants: PackageGrants, monitor: Monitor, hooks: FacadeHooks, prefix = ''): Record<PropertyKey, unknown> {
-  const facade: Record<PropertyKey, unknown> = {};
   const whole = builtinGranted(grants, module, prefix);
+  const facade = (typeof real === 'function' ? callableFacade(real as (...a: unknown[]) => unknown, whole, module, grants.name, monitor) : {}) as Record<PropertyKey, unknown>;
   for (const key of Reflect.ownKeys(real)) {
+    if (typeof real === 'function' && (key === 'prototype' || key === 'name' || key === 'length')) continue;
     if (typeof key === 'symbol') {
       const d = Object.getOwnPropertyDescriptor(real, key);
       if (d) Object.defineProperty(facade, key, { ...d, configurable: true });

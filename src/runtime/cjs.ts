@@ -77,12 +77,11 @@ export class CommonJsLoader {
   }
 
   /** A contained require as if from `filename` (for module.createRequire granted to a package). */
-  requireFor(filename: string, ctx: PackageContext): NodeJS.Require {
+  requireFor(filename: string, ctx: PackageContext, loc: PackageLocation): NodeJS.Require {
     const ModuleClass = Module as unknown as { new (id: string, parent: null): NodeModule; _nodeModulePaths(dir: string): string[] };
     const m = new ModuleClass(filename, null);
     m.filename = filename;
     m.paths = ModuleClass._nodeModulePaths(dirname(filename));
-    const loc = packageOfPath(filename) ?? { name: ctx.grants.name, root: dirname(filename) };
     return this.makeRequire(m, loc, ctx);
   }
 
@@ -117,7 +116,13 @@ export class CommonJsLoader {
       // Checked before resolving, so a package cannot even probe paths outside its folder.
       const wanted = resolvePath(dirname(module.filename), request.startsWith('file:') ? new URL(request).pathname : request);
       if (!isInside(wanted, loc.root) && !isInside(realpath(wanted), loc.root)) {
-        monitor.deny({ package: pkg, kind: 'file', capability: wanted, detail: `${request} (${wanted}), outside its own folder ${loc.root}` });
+        // A path into another package is a load of that package (webpack/lib/… by absolute path).
+        const other = packageOfPath(realpath(wanted)) ?? packageOfPath(wanted);
+        if (other && other.name !== pkg) {
+          if (!ctx.grants.packages.has(other.name)) monitor.deny({ package: pkg, kind: 'package', capability: other.name });
+        } else {
+          monitor.deny({ package: pkg, kind: 'file', capability: wanted, detail: `${request} (${wanted}), outside its own folder ${loc.root}` });
+        }
       }
     } else {
       const name = packageNameOf(request);
@@ -178,5 +183,11 @@ function moduleFacade(module: NodeModule, require: NodeJS.Require, ctor: () => u
     children: [] as unknown[],
     parent: undefined,
   };
-  return facade;
+  // ansi-styles does Object.defineProperty(module, 'exports', { get }): that must reach the real module.
+  return new Proxy(facade, {
+    defineProperty(target, key, desc) {
+      if (key === 'exports') return Reflect.defineProperty(module, 'exports', { ...desc, configurable: true });
+      return Reflect.defineProperty(target, key, desc);
+    },
+  });
 }

@@ -174,7 +174,7 @@ export class HookCore {
     if (url.startsWith('packsec:builtin?')) {
       const m = params.get('m') ?? '';
       const names = this.builtinExports(m);
-      const source = `const f = ${RUNTIME}.builtin(${p}, ${JSON.stringify(m)});\nexport default f;\n${names.length ? `export const { ${names.join(', ')} } = f;` : ''}\n`;
+      const source = `const f = ${RUNTIME}.builtin(${p}, ${JSON.stringify(m)});\nexport default f;\n${names.length ? `export const { ${names.join(', ')} } = ${RUNTIME}.named(${p}, ${JSON.stringify(m)});` : ''}\n`;
       return { format: 'module', shortCircuit: true, source };
     }
     if (url.startsWith('packsec:view?')) {

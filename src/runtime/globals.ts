@@ -1,7 +1,7 @@
 // The global object of one package's compartment: JavaScript's intrinsics (SES provides them, with
 // the clock and the random source tamed), inert host objects, and only the globals the policy grants.
 // Everything else the real global has is present as a stand-in that throws a denial when used.
-import { AMBIENT } from '../policy/index.js';
+import { AMBIENT, INTRINSICS } from '../policy/index.js';
 import { deniedObject } from './builtins.js';
 import type { Monitor } from './denial.js';
 import { protectShared } from './harden.js';
@@ -72,6 +72,20 @@ export function populateGlobals(g: Record<string, unknown>, grants: PackageGrant
   define('global', g);
   define('globalThis', g);
   define('console', consoleFacade(real.console));
+  // Intrinsics a compartment lacks (SES leaves out Intl and WebAssembly; Node 24 adds Float16Array,
+  // SuppressedError, DisposableStack…): the real ones, frozen, since every package shares them.
+  for (const name of INTRINSICS) {
+    if (SKIP.has(name) || Object.prototype.hasOwnProperty.call(g, name) || !(name in real.global)) continue;
+    const value = (real.global as unknown as Record<string, unknown>)[name];
+    if (typeof value === 'function') define(name, protectShared(value));
+    else if (value && typeof value === 'object') {
+      for (const key of Reflect.ownKeys(value)) {
+        const member = (value as Record<PropertyKey, unknown>)[key];
+        if (typeof member === 'function') protectShared(member);
+      }
+      define(name, Object.freeze(value));
+    } else define(name, value);
+  }
   for (const name of AMBIENT) {
     if (SKIP.has(name) || name === 'console' || !(name in real.global)) continue;
     define(name, protectShared((real.global as unknown as Record<string, unknown>)[name]));

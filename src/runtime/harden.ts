@@ -73,6 +73,11 @@ function freezeShallow(obj: object): void {
   Object.preventExtensions(obj);
 }
 
+/** Leaves a shared object alone: the app's own Error, whose stack-trace hooks must stay settable. */
+export function exempt(value: object): void {
+  protectedValues.add(value);
+}
+
 /**
  * Protects a function or class handed to a contained package: the function's own properties and its
  * prototype chain become read-only. Instances and plain objects are left alone (they hold live state).

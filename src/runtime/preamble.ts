@@ -26,6 +26,13 @@ function start(): void {
   const policy = readPolicy(projectDir);
   if (!policy) throw new Error(`packsec: no packsec.policy.json in ${projectDir}; run \`packsec init\` first`);
   const warn = process.env.PACKSEC_WARN === '1';
+  // vm's USE_MAIN_CONTEXT_DEFAULT_LOADER (how contained CommonJS gets import()) is flagged experimental;
+  // that warning is about packsec's machinery, not the app's, so it is not shown.
+  const emitWarning = process.emitWarning;
+  process.emitWarning = function (warning: string | Error, ...rest: unknown[]) {
+    if (String((warning as Error)?.message ?? warning).includes('USE_MAIN_CONTEXT_DEFAULT_LOADER')) return;
+    return (emitWarning as (...a: unknown[]) => void).call(process, warning, ...rest);
+  } as typeof process.emitWarning;
   const asPackage = process.env.PACKSEC_AS_PACKAGE || null;
   let mainAs: { name: string; root: string } | null = null;
   if (asPackage && isMainThread) {
@@ -62,13 +69,14 @@ function start(): void {
   const nodeRequire = createRequire(import.meta.url);
   runtime.builtinLoader = (m) => nodeRequire(`node:${m}`) as object;
   const loader = new CommonJsLoader(runtime);
-  installWrappers(runtime, (filename, ctx) => loader.requireFor(filename, ctx));
+  installWrappers(runtime, (filename, ctx, loc) => loader.requireFor(filename, ctx, loc));
   loader.install();
 
   Object.defineProperty(globalThis, KEY, {
     value: Object.freeze({
       context: (name: string) => runtime.context(name),
       builtin: (name: string, module: string) => runtime.builtin(runtime.context(name), module),
+      named: (name: string, module: string) => runtime.namedExports(runtime.context(name), module),
       view: (value: unknown, owner: string, viewer: string) => exportsView(value, owner, viewer, runtime.monitor),
     }),
     enumerable: false,

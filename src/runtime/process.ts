@@ -60,8 +60,20 @@ function processKeys(real: NodeJS.Process): string[] {
 // Members that reach past the process into Node itself: granted only by name, never by "process".
 const EXPLICIT_ONLY = new Set(['binding', '_linkedBinding', 'dlopen', 'mainModule', 'reallyExit', '_kill', '_debugProcess', '_debugEnd', 'openStdin']);
 
+/** A function bound to the real process, keeping its own properties (process.hrtime.bigint). */
+function boundWithProperties(fn: (...a: unknown[]) => unknown, self: object): (...a: unknown[]) => unknown {
+  const bound = fn.bind(self);
+  for (const key of Reflect.ownKeys(fn)) {
+    if (key === 'length' || key === 'name' || key === 'prototype') continue;
+    const desc = Object.getOwnPropertyDescriptor(fn, key);
+    if (desc) Object.defineProperty(bound, key, desc);
+  }
+  return bound;
+}
+
 export function processFacade(real: NodeJS.Process, grants: PackageGrants, monitor: Monitor, builtin: (module: string) => unknown): NodeJS.Process {
   const facade: Record<string, unknown> = {};
+  const bound = new Map<string, { from: unknown; to: unknown }>();
   const env = envView(real.env, grants, monitor);
   for (const key of processKeys(real)) {
     if (key === 'env') continue;
@@ -75,7 +87,12 @@ export function processFacade(real: NodeJS.Process, grants: PackageGrants, monit
           return (id: string) => builtin(String(id).replace(/^node:/, ''));
         }
         const value = (real as unknown as Record<string, unknown>)[key];
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(real) : value;
+        if (typeof value !== 'function') return value;
+        const hit = bound.get(key);
+        if (hit?.from === value) return hit.to;
+        const to = boundWithProperties(value as (...a: unknown[]) => unknown, real);
+        bound.set(key, { from: value, to });
+        return to;
       },
       set(value: unknown) {
         if (!granted) monitor.deny({ package: grants.name, kind: 'global', capability: cap });
@@ -88,4 +105,30 @@ export function processFacade(real: NodeJS.Process, grants: PackageGrants, monit
   Object.defineProperty(facade, 'env', { value: env, writable: true, enumerable: true, configurable: true });
   Object.defineProperty(facade, Symbol.toStringTag, { value: 'process', configurable: true });
   return facade as unknown as NodeJS.Process;
+}
+
+/**
+ * The named exports of `node:process` for a package's ES modules: ESM binds every name when the
+ * module is evaluated, so ungranted members must not deny merely by being exported. Functions deny
+ * when called; other ungranted values read as undefined.
+ */
+export function processExports(facade: NodeJS.Process, real: NodeJS.Process, grants: PackageGrants, monitor: Monitor): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of processKeys(real)) {
+    if (!/^[A-Za-z_$][\w$]*$/.test(key)) continue;
+    const cap = `process.${key}`;
+    const granted = key === 'env' || (EXPLICIT_ONLY.has(key) || key.startsWith('_') ? grants.globals.has(cap) : globalGranted(grants, cap));
+    if (granted) {
+      out[key] = (facade as unknown as Record<string, unknown>)[key];
+      continue;
+    }
+    const value = (real as unknown as Record<string, unknown>)[key];
+    out[key] = typeof value === 'function'
+      ? (...args: unknown[]) => {
+        monitor.deny({ package: grants.name, kind: 'global', capability: cap });
+        return (value as (...a: unknown[]) => unknown).apply(real, args);
+      }
+      : undefined;
+  }
+  return out;
 }

@@ -2,6 +2,8 @@
 // global, its facades of built-ins), the policy, the monitor of violations, and the transform cache.
 import type { Policy } from '../policy/index.js';
 import { builtinFacade } from './builtins.js';
+import { exempt } from './harden.js';
+import { processExports } from './process.js';
 import { CodeCache } from './code-cache.js';
 import { Monitor } from './denial.js';
 import { populateGlobals, type RealGlobals } from './globals.js';
@@ -51,6 +53,8 @@ export class Runtime {
     this.monitor = new Monitor({ warn: options.warn, reportFile: options.reportFile });
     this.policy = new RuntimePolicy(options.policy);
     this.cache = new CodeCache(options.cacheDir);
+    // Built-in classes that extend Error (assert.AssertionError) lead up to it; it must stay unfrozen.
+    exempt(real.Error);
   }
 
   context(name: string): PackageContext {
@@ -73,6 +77,18 @@ export class Runtime {
     };
     this.contexts.set(name, ctx);
     return ctx;
+  }
+
+  /** What `import { x } from 'node:m'` binds: the facade, except for process, whose members deny on read. */
+  namedExports(ctx: PackageContext, module: string): unknown {
+    if (module !== 'process') return this.builtin(ctx, module);
+    const key = '\0process-named';
+    let named = ctx.facades.get(key);
+    if (!named) {
+      named = processExports(ctx.g.process as NodeJS.Process, this.real.process, ctx.grants, this.monitor);
+      ctx.facades.set(key, named);
+    }
+    return named;
   }
 
   /** The package's facade of a built-in module (created once per package and module). */
