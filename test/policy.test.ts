@@ -5,9 +5,10 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
-  mergePolicy, readLock, readPolicy, serializePolicy, validatePolicy, writePolicy, PolicyError, type Policy,
+  matchesAppFile, mergePolicy, readLock, readPolicy, serializePolicy, validatePolicy, writePolicy, PolicyError, type Policy,
 } from '../src/policy/index.js';
-import { tmpProject } from './helpers.js';
+import { communityDeclarations } from '../src/analyze/community.js';
+import { repoRoot, tmpProject } from './helpers.js';
 
 function errorOf(fn: () => unknown): PolicyError {
   try {
@@ -53,7 +54,7 @@ describe('policy validation', () => {
       'p.json: packages["@scope/x"].globals[0]: expected a global name or property path like "process.env.DEBUG", got "not valid"',
       'p.json: packages["@scope/x"].packages[0]: expected an npm package name, got "Bad Name"',
       'p.json: packages["@scope/x"].native: expected true or false, got "yes"',
-      'p.json: packages["@scope/x"].color: unknown field (expected one of trust, builtins, globals, packages, native, scripts)',
+      'p.json: packages["@scope/x"].color: unknown field (expected one of trust, builtins, globals, packages, files, native, scripts)',
     ]);
   });
 
@@ -168,5 +169,35 @@ describe('re-init merge', () => {
   it('without a record of the last inference, keeps every existing line', () => {
     const r = mergePolicy(policy({ a: { globals: ['process.env.X'] } }), null, { a: { builtins: ['fs'] } });
     assert.deepEqual(r.policy.packages.a, { builtins: ['fs'], globals: ['process.env.X'] });
+  });
+});
+
+describe('app file grants and community declarations', () => {
+  it('accepts project-relative globs and refuses paths that leave the project', () => {
+    validatePolicy({ version: 1, packages: { eslint: { files: ['eslint.config.js', 'config/**/*.cjs'] } } }, 'p');
+    const err = errorOf(() => validatePolicy({ version: 1, packages: { x: { files: ['../etc/passwd', '/abs', 'node_modules/y/index.js'] } } }, 'p'));
+    assert.equal(err.message.split('\n').length, 3);
+    assert.match(err.message, /packages\.x\.files\[0\]: expected a path relative to the project root/);
+  });
+
+  it('matches * within a folder and ** across folders', () => {
+    assert.ok(matchesAppFile('eslint.config.*', 'eslint.config.mjs'));
+    assert.ok(!matchesAppFile('eslint.config.*', 'sub/eslint.config.mjs'));
+    assert.ok(matchesAppFile('**/x.js', 'a/b/x.js') && matchesAppFile('**/x.js', 'x.js'));
+    assert.ok(!matchesAppFile('a.js', 'a_js'));
+  });
+
+  it('ships community declarations that all parse, name their package, and never grant trust', () => {
+    const dir = join(repoRoot, 'declarations');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    assert.ok(files.length >= 5);
+    for (const f of files) {
+      const json = JSON.parse(readFileSync(join(dir, f), 'utf8'));
+      assert.equal(f, `${json.package.replace('/', '__')}.json`);
+      assert.equal(typeof json.why, 'string');
+      const entry = validatePolicy({ version: 1, packages: { [json.package]: json.add } }, f).packages[json.package];
+      assert.equal(entry?.trust, undefined);
+    }
+    assert.ok(communityDeclarations().get('eslint')?.add.files?.includes('eslint.config.js'));
   });
 });

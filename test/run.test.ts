@@ -160,3 +160,22 @@ describe('packsec run: child processes and workers', () => {
     assert.equal(run(dir, ['app.js']).stdout.trim(), 'PACKSEC_DENIED');
   });
 });
+
+describe('packsec run: app files', () => {
+  it('lets a package load the app files its `files` grant names, and names the grant when it does not', () => {
+    const dir = project({
+      ...pkg('tool'),
+      'node_modules/tool/index.js': "const path = require('path');\nmodule.exports = (name) => require(path.join(process.cwd(), name));\n",
+      'tool.config.js': "module.exports = { answer: 42 };\n",
+      'secret.js': "module.exports = 'SECRET-APP-FILE';\n",
+      'app.js': "const tool = require('tool'); for (const f of ['tool.config.js', 'secret.js']) { try { console.log(JSON.stringify(tool(f))); } catch (e) { console.log(e.code); } }\n",
+    });
+    const file = join(dir, 'packsec.policy.json');
+    const policy = JSON.parse(readFileSync(file, 'utf8'));
+    policy.packages.tool.files = ['*.config.js'];
+    writeFileSync(file, JSON.stringify(policy));
+    const r = run(dir, ['app.js']);
+    assert.equal(r.stdout, '{"answer":42}\nPACKSEC_DENIED\n', r.stderr);
+    assert.match(r.stderr, /packsec: "tool" may not load the app's file "secret\.js" — to allow, add "secret\.js" to packages\["tool"\]\.files in packsec\.policy\.json/);
+  });
+});

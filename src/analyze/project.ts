@@ -1,6 +1,7 @@
 // Analyses a whole installed tree: every package copy under node_modules, in parallel, merged by name.
 import { join } from 'node:path';
-import { gained, normalizeEntry, type PackagePolicy } from '../policy/index.js';
+import { describeEntry, gained, normalizeEntry, type PackagePolicy } from '../policy/index.js';
+import { communityDeclarations } from './community.js';
 import { FactsCache } from './cache.js';
 import { analyzeCopy, simplify, type CopyAnalysis } from './package.js';
 import { AnalysisPool } from './pool.js';
@@ -116,6 +117,14 @@ function mergeByName(copies: CopyAnalysis[]): PackageAnalysis[] {
         }
       }
     }
+    const community = communityDeclarations().get(name);
+    if (community) {
+      entry = union([entry, community.add]);
+      if (source === 'inferred') source = 'community';
+      for (const key of describeEntry(community.add)) {
+        (evidence[key] ??= []).push({ file: `packsec/${community.file}`, line: 0, column: 0, text: `community declaration: ${community.why}` });
+      }
+    }
     out.push({
       name,
       versions: [...new Set(list.map((c) => c.manifest.version))],
@@ -133,12 +142,13 @@ function mergeByName(copies: CopyAnalysis[]): PackageAnalysis[] {
 }
 
 export function union(entries: PackagePolicy[]): PackagePolicy {
-  const out: PackagePolicy = { builtins: [], globals: [], packages: [] };
+  const out: PackagePolicy = { builtins: [], globals: [], packages: [], files: [] };
   for (const e of entries) {
     if (e.trust === 'full') out.trust = 'full';
     out.builtins!.push(...(e.builtins ?? []));
     out.globals!.push(...(e.globals ?? []));
     out.packages!.push(...(e.packages ?? []));
+    out.files!.push(...(e.files ?? []));
     if (e.native) out.native = true;
     if (e.scripts) out.scripts = true;
   }

@@ -6,7 +6,7 @@ import { PolicyError } from './error.js';
 import { normalizeEntry, POLICY_FILE, type PackagePolicy, type Policy } from './model.js';
 import { validatePolicy } from './schema.js';
 
-const FIELD_ORDER: (keyof PackagePolicy)[] = ['trust', 'builtins', 'globals', 'packages', 'native', 'scripts'];
+const FIELD_ORDER: (keyof PackagePolicy)[] = ['trust', 'builtins', 'globals', 'packages', 'files', 'native', 'scripts'];
 
 /** The policy as the file stores it: stable order, one capability per line, no timestamps. */
 export function serializePolicy(policy: Policy): string {

@@ -9,6 +9,8 @@ export interface PackagePolicy {
   builtins?: string[];
   globals?: string[];
   packages?: string[];
+  /** Files of the app (relative to the project root, `*` and `**` globs) it may load: tool config files. */
+  files?: string[];
   native?: boolean;
   scripts?: boolean;
 }
@@ -18,7 +20,7 @@ export interface Policy {
   packages: Record<string, PackagePolicy>;
 }
 
-export const LIST_FIELDS = ['builtins', 'globals', 'packages'] as const;
+export const LIST_FIELDS = ['builtins', 'globals', 'packages', 'files'] as const;
 export type ListField = (typeof LIST_FIELDS)[number];
 export const FLAG_FIELDS = ['native', 'scripts'] as const;
 export type FlagField = (typeof FLAG_FIELDS)[number];
@@ -57,7 +59,7 @@ export function gained(base: PackagePolicy | undefined, next: PackagePolicy): Pa
   if (next.trust === 'full') out.trust = 'full';
   for (const field of LIST_FIELDS) {
     const have = base?.[field] ?? [];
-    const extra = (next[field] ?? []).filter((c) => (field === 'packages' ? !have.includes(c) : !covers(have, c)));
+    const extra = (next[field] ?? []).filter((c) => (field === 'packages' || field === 'files' ? !have.includes(c) : !covers(have, c)));
     if (extra.length) out[field] = extra;
   }
   for (const flag of FLAG_FIELDS) if (next[flag] && !base?.[flag]) out[flag] = true;

@@ -57,3 +57,25 @@ export function isValidGlobal(path: string): boolean {
   if (path.startsWith('process.env.')) return path.length > 'process.env.'.length && !/\s/.test(path);
   return path.split('.').every((s) => GLOBAL_SEGMENT.test(s));
 }
+
+/** An app file grant: a relative path or glob inside the project, never reaching out of it. */
+export function isValidAppFile(pattern: string): boolean {
+  if (pattern === '' || pattern.startsWith('/') || /^[A-Za-z]:/.test(pattern) || pattern.includes('\\') || pattern.includes('\0')) return false;
+  return pattern.split('/').every((seg) => seg !== '..' && seg !== '' && !seg.startsWith('node_modules'));
+}
+
+/** Does a project-relative path (with forward slashes) match an app file grant? `*` stays in one folder, `**` spans them. */
+export function matchesAppFile(pattern: string, rel: string): boolean {
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '*' && pattern[i + 1] === '*') {
+      re += '.*';
+      i++;
+      if (pattern[i + 1] === '/') i++;
+    } else if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`).test(rel);
+}

@@ -2,9 +2,9 @@
 import { describeValue, formatPath, type PathSegment } from '../util/jsonpath.js';
 import { PolicyError } from './error.js';
 import { POLICY_VERSION, type PackagePolicy, type Policy } from './model.js';
-import { isKnownBuiltin, isValidGlobal, isValidPackageName, parseBuiltinCapability } from './names.js';
+import { isKnownBuiltin, isValidAppFile, isValidGlobal, isValidPackageName, parseBuiltinCapability } from './names.js';
 
-const ENTRY_FIELDS = new Set(['trust', 'builtins', 'globals', 'packages', 'native', 'scripts']);
+const ENTRY_FIELDS = new Set(['trust', 'builtins', 'globals', 'packages', 'files', 'native', 'scripts']);
 
 export interface Problem {
   path: PathSegment[];
@@ -31,7 +31,7 @@ export function checkEntry(value: unknown, path: PathSegment[], problems: Proble
       if (typeof v !== 'boolean') problems.push({ path: at, message: `expected true or false, got ${describeValue(v)}` });
       else entry[key] = v;
     } else {
-      const field = key as 'builtins' | 'globals' | 'packages';
+      const field = key as 'builtins' | 'globals' | 'packages' | 'files';
       if (!Array.isArray(v)) {
         problems.push({ path: at, message: `expected an array of strings, got ${describeValue(v)}` });
         continue;
@@ -48,8 +48,9 @@ export function checkEntry(value: unknown, path: PathSegment[], problems: Proble
   return entry;
 }
 
-function checkCapability(field: 'builtins' | 'globals' | 'packages', item: unknown): string | null {
+function checkCapability(field: 'builtins' | 'globals' | 'packages' | 'files', item: unknown): string | null {
   if (typeof item !== 'string') return `expected a string, got ${describeValue(item)}`;
+  if (field === 'files') return isValidAppFile(item) ? null : `expected a path relative to the project root (no "..", no leading "/"), got ${describeValue(item)}`;
   if (field === 'builtins') {
     const { module, path } = parseBuiltinCapability(item);
     if (!isKnownBuiltin(module)) return `unknown Node built-in module ${JSON.stringify(module)}`;

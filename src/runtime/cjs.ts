@@ -118,8 +118,11 @@ export class CommonJsLoader {
       if (!isInside(wanted, loc.root) && !isInside(realpath(wanted), loc.root)) {
         // A path into another package is a load of that package (webpack/lib/… by absolute path).
         const other = packageOfPath(realpath(wanted)) ?? packageOfPath(wanted);
+        const app = other ? null : this.runtime.policy.appFile(ctx.grants, realpath(wanted));
         if (other && other.name !== pkg) {
           if (!ctx.grants.packages.has(other.name)) monitor.deny({ package: pkg, kind: 'package', capability: other.name });
+        } else if (app) {
+          if (!app.allowed) monitor.deny({ package: pkg, kind: 'app-file', capability: app.rel });
         } else {
           monitor.deny({ package: pkg, kind: 'file', capability: wanted, detail: `${request} (${wanted}), outside its own folder ${loc.root}` });
         }
@@ -137,7 +140,9 @@ export class CommonJsLoader {
     const real = realpath(filename);
     const target = packageOfPath(real) ?? packageOfPath(filename);
     if (!target) {
-      monitor.deny({ package: pkg, kind: 'file', capability: real, detail: `${request} (${real}), a file of the app, not of a package` });
+      const app = this.runtime.policy.appFile(ctx.grants, real);
+      if (app && !app.allowed) monitor.deny({ package: pkg, kind: 'app-file', capability: app.rel });
+      else if (!app) monitor.deny({ package: pkg, kind: 'file', capability: real, detail: `${request} (${real}), outside the project` });
     } else if (target.name !== pkg && !ctx.grants.packages.has(target.name)) {
       monitor.deny({ package: pkg, kind: 'package', capability: target.name });
     } else if (target.name === pkg && !isInside(real, loc.root) && !isInside(filename, loc.root)) {

@@ -2,7 +2,7 @@
 // per package and capability (even if the package catches the error), warn mode, and the JSON report.
 import { writeFileSync, writeSync } from 'node:fs';
 
-export type ViolationKind = 'builtin' | 'global' | 'env' | 'package' | 'file' | 'native' | 'tamper' | 'unsupported' | 'integrity';
+export type ViolationKind = 'builtin' | 'global' | 'env' | 'package' | 'file' | 'app-file' | 'native' | 'tamper' | 'unsupported' | 'integrity';
 
 export interface Violation {
   package: string;
@@ -30,6 +30,8 @@ export function describeViolation(v: Omit<Violation, 'count'>): string {
       return `${who} may not load package ${JSON.stringify(v.capability)} — to allow, add ${JSON.stringify(v.capability)} to ${where}.packages in packsec.policy.json`;
     case 'native':
       return `${who} may not load native code (${v.detail ?? v.capability}) — to allow, set ${where}.native to true in packsec.policy.json`;
+    case 'app-file':
+      return `${who} may not load the app's file ${JSON.stringify(v.capability)} — to allow, add ${JSON.stringify(v.capability)} to ${where}.files in packsec.policy.json`;
     case 'file':
       return `${who} may not load ${v.detail ?? v.capability}: a package may load only its own files and the packages its policy lists`;
     case 'tamper':

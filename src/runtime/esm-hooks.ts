@@ -142,7 +142,11 @@ export class HookCore {
     } catch { /* resolution already found it */ }
     const target = packageOfPath(file);
     if (!target) {
-      this.deny({ package: pkg, kind: 'file', capability: file, detail: `${specifier} (${file}), a file of the app, not of a package` });
+      // A file of the app: only the ones its `files` grant names (tool config files), run as the app's code.
+      const app = this.o.policy.appFile(grants, file);
+      if (app?.allowed) return resolved;
+      if (app) this.deny({ package: pkg, kind: 'app-file', capability: app.rel });
+      else this.deny({ package: pkg, kind: 'file', capability: file, detail: `${specifier} (${file}), outside the project` });
       return resolved;
     }
     if (target.name === pkg) {
@@ -216,7 +220,7 @@ let core: HookCore | null = null;
 
 export function initialize(data: ThreadData): void {
   core = new HookCore({
-    policy: new RuntimePolicy(readPolicy(data.projectDir) ?? emptyPolicy()),
+    policy: new RuntimePolicy(readPolicy(data.projectDir) ?? emptyPolicy(), data.projectDir),
     warn: data.warn,
     report: (v) => data.port.postMessage(v),
     mainAs: data.mainAs,

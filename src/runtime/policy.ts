@@ -1,5 +1,6 @@
 // The policy as the runtime consults it: per package name, fast lookups of what is granted.
-import { parseBuiltinCapability, type PackagePolicy, type Policy } from '../policy/index.js';
+import { relative, sep } from 'node:path';
+import { matchesAppFile, parseBuiltinCapability, type PackagePolicy, type Policy } from '../policy/index.js';
 
 export interface PackageGrants {
   name: string;
@@ -14,12 +15,14 @@ export interface PackageGrants {
   envKeys: Set<string>;
   /** Whether the package has an entry at all (an installed package missing from the policy gets none). */
   listed: boolean;
+  /** App files (project-relative globs) it may load. */
+  files: string[];
 }
 
 export function grantsFor(name: string, entry: PackagePolicy | undefined): PackageGrants {
   const g: PackageGrants = {
     name, trusted: entry?.trust === 'full', builtins: new Map(), globals: new Set(), packages: new Set(entry?.packages ?? []),
-    native: entry?.native === true, envAll: false, envKeys: new Set(), listed: entry !== undefined,
+    native: entry?.native === true, envAll: false, envKeys: new Set(), listed: entry !== undefined, files: entry?.files ?? [],
   };
   for (const b of entry?.builtins ?? []) {
     const { module, path } = parseBuiltinCapability(b);
@@ -62,7 +65,17 @@ export function globalGranted(g: PackageGrants, path: string): boolean {
 
 export class RuntimePolicy {
   private readonly cache = new Map<string, PackageGrants>();
-  constructor(readonly policy: Policy) {}
+  constructor(
+    readonly policy: Policy,
+    readonly projectDir: string,
+  ) {}
+
+  /** The file's path relative to the project when a grant of `files` allows the package to load it, else null. */
+  appFile(g: PackageGrants, file: string): { rel: string; allowed: boolean } | null {
+    const rel = relative(this.projectDir, file).split(sep).join('/');
+    if (rel.startsWith('..') || rel === '') return null;
+    return { rel, allowed: g.files.some((pattern) => matchesAppFile(pattern, rel)) };
+  }
 
   grants(name: string): PackageGrants {
     let g = this.cache.get(name);

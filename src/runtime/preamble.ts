@@ -64,7 +64,7 @@ function start(): void {
   });
 
   const cacheDir = process.env.PACKSEC_NO_CACHE === '1' ? null : `${projectDir}/node_modules/.cache/packsec/run`;
-  const runtime = new Runtime({ policy, warn, reportFile: process.env.PACKSEC_REPORT || null, cacheDir }, real);
+  const runtime = new Runtime({ policy, projectDir, warn, reportFile: process.env.PACKSEC_REPORT || null, cacheDir }, real);
   runtime.mainAs = mainAs;
   const nodeRequire = createRequire(import.meta.url);
   runtime.builtinLoader = (m) => nodeRequire(`node:${m}`) as object;

@@ -22,6 +22,7 @@ export interface PackageContext {
 
 export interface RuntimeOptions {
   policy: Policy;
+  projectDir: string;
   warn: boolean;
   reportFile: string | null;
   /** Where transformed sources are cached (content-addressed); null disables the disk cache. */
@@ -51,7 +52,7 @@ export class Runtime {
     readonly real: RealGlobals,
   ) {
     this.monitor = new Monitor({ warn: options.warn, reportFile: options.reportFile });
-    this.policy = new RuntimePolicy(options.policy);
+    this.policy = new RuntimePolicy(options.policy, options.projectDir);
     this.cache = new CodeCache(options.cacheDir);
     // Built-in classes that extend Error (assert.AssertionError) lead up to it; it must stay unfrozen.
     exempt(real.Error);
