@@ -108,7 +108,7 @@ class FileAnalysis {
   run(program: Node): void {
     this.tracker.run(program);
     for (const r of this.refs) if (!r.write) this.useReference(r.node);
-    this.collectSources(program);
+    this.collectSources();
     this.runDetectors();
   }
 
@@ -128,11 +128,16 @@ class FileAnalysis {
         }
       }
     }
-    const detectors = DETECTORS_BY_TYPE.get(node.type);
-    if (detectors) for (const d of detectors) this.pendingDetectors.push([d, node]);
+    const type = node.type;
+    if (type === 'CallExpression' || type === 'ImportExpression' || type === 'NewExpression') this.sites.push(node);
+    const list = this.detectorNodes.get(type);
+    if (list) list.push(node);
   }
 
-  private readonly pendingDetectors: [(typeof DETECTORS)[number], Node][] = [];
+  /** Nodes of the types some detector looks at, in walk order. */
+  private readonly detectorNodes = new Map<string, Node[]>([...DETECTORS_BY_TYPE.keys()].map((t) => [t, []]));
+  /** Calls, dynamic imports and `new` expressions: where modules are loaded and workers started. */
+  private readonly sites: Node[] = [];
 
   private runDetectors(): void {
     const ctx: DetectorContext = {
@@ -153,7 +158,7 @@ class FileAnalysis {
       native: (n, why) => this.addCapability('native', why, n),
       dynamic: (n, prefix) => this.facts.dynamic.push({ ...this.locate(n.start), prefix }),
     };
-    for (const [d, node] of this.pendingDetectors) d.detect(node, ctx);
+    for (const d of DETECTORS) for (const type of d.nodeTypes) for (const node of this.detectorNodes.get(type) ?? []) d.detect(node, ctx);
   }
 
   // ---------------------------------------------------------------- pass 2: values and their uses
@@ -510,10 +515,9 @@ class FileAnalysis {
   }
 
   /** Walks require/import call sites: records imports and follows built-in modules not bound to a name. */
-  private collectSources(program: Node): void {
-    const stack: Node[] = [program];
-    while (stack.length) {
-      const node = stack.pop()!;
+  private collectSources(): void {
+    // Call sites were gathered during the scope walk; they are looked at now that names resolve.
+    for (const node of this.sites) {
       if (node.type === 'CallExpression' && this.isRequireCall(node)) {
         const spec = this.requireSpecifier(node);
         if (spec !== null) {
@@ -542,7 +546,6 @@ class FileAnalysis {
         const spec = arg ? this.fileNextToThis(arg) : null;
         if (spec !== null) this.addImport(spec, 'worker', node);
       }
-      for (const c of children(node)) stack.push(c);
     }
   }
 

@@ -14,7 +14,8 @@ export interface Binding {
 export interface Scope {
   parent: Scope | null;
   functionScope: boolean;
-  vars: Map<string, Binding>;
+  /** Created on the first declaration: most blocks declare nothing. */
+  vars: Map<string, Binding> | null;
 }
 
 export interface Reference {
@@ -66,7 +67,7 @@ export class ScopeTracker {
   }
 
   run(program: Node): void {
-    const top: Scope = { parent: null, functionScope: true, vars: new Map() };
+    const top: Scope = { parent: null, functionScope: true, vars: null };
     if (this.kind === 'commonjs' && hasUseStrict(program)) this.strict = true;
     this.visit(program, null, top);
     for (const r of this.refs) this.resolved.set(r.node, lookup(r.scope, r.node.name as string));
@@ -83,10 +84,11 @@ export class ScopeTracker {
   }
 
   private declare(scope: Scope, name: string): Binding {
-    let b = scope.vars.get(name);
+    const vars = (scope.vars ??= new Map());
+    let b = vars.get(name);
     if (!b) {
       b = { name, sources: [] };
-      scope.vars.set(name, b);
+      vars.set(name, b);
     }
     return b;
   }
@@ -176,7 +178,7 @@ export class ScopeTracker {
   }
 
   private visitFunction(node: Node, scope: Scope): void {
-    const fnScope: Scope = { parent: scope, functionScope: true, vars: new Map() };
+    const fnScope: Scope = { parent: scope, functionScope: true, vars: null };
     if (node.type === 'FunctionExpression' && node.id) {
       const id = node.id as Node;
       id.parent = node;
@@ -237,7 +239,7 @@ export class ScopeTracker {
       case 'ClassDeclaration':
       case 'ClassExpression': {
         const id = node.id as Node | null;
-        const inner: Scope = { parent: scope, functionScope: false, vars: new Map() };
+        const inner: Scope = { parent: scope, functionScope: false, vars: null };
         if (id) {
           id.parent = node;
           this.declaredIds.set(id, this.declare(node.type === 'ClassDeclaration' ? scope : inner, id.name as string));
@@ -254,11 +256,11 @@ export class ScopeTracker {
           member.parent = body;
           if (member.computed) this.visit(member.key as Node, member, inner);
           if (member.type === 'StaticBlock') {
-            const blockScope: Scope = { parent: inner, functionScope: true, vars: new Map() };
+            const blockScope: Scope = { parent: inner, functionScope: true, vars: null };
             for (const s of member.body as Node[]) this.visit(s, member, blockScope);
           } else if (member.value) {
             const value = member.value as Node;
-            const valueScope = member.type === 'PropertyDefinition' ? { parent: inner, functionScope: true, vars: new Map() } : inner;
+            const valueScope = member.type === 'PropertyDefinition' ? { parent: inner, functionScope: true, vars: null } : inner;
             this.visit(value, member, valueScope);
           }
         }
@@ -268,13 +270,13 @@ export class ScopeTracker {
       }
       case 'BlockStatement':
       case 'StaticBlock': {
-        const inner: Scope = { parent: scope, functionScope: false, vars: new Map() };
+        const inner: Scope = { parent: scope, functionScope: false, vars: null };
         for (const s of node.body as Node[]) this.visit(s, node, inner);
         break;
       }
       case 'SwitchStatement': {
         this.visit(node.discriminant as Node, node, scope);
-        const inner: Scope = { parent: scope, functionScope: false, vars: new Map() };
+        const inner: Scope = { parent: scope, functionScope: false, vars: null };
         for (const c of node.cases as Node[]) {
           c.parent = node;
           if (c.test) this.visit(c.test as Node, c, inner);
@@ -285,7 +287,7 @@ export class ScopeTracker {
       case 'ForStatement':
       case 'ForInStatement':
       case 'ForOfStatement': {
-        const inner: Scope = { parent: scope, functionScope: false, vars: new Map() };
+        const inner: Scope = { parent: scope, functionScope: false, vars: null };
         for (const key of ['init', 'left', 'right', 'test', 'update', 'body']) {
           const child = node[key] as Node | null | undefined;
           if (!child) continue;
@@ -295,7 +297,7 @@ export class ScopeTracker {
         break;
       }
       case 'CatchClause': {
-        const inner: Scope = { parent: scope, functionScope: false, vars: new Map() };
+        const inner: Scope = { parent: scope, functionScope: false, vars: null };
         if (node.param) {
           (node.param as Node).parent = node;
           this.declarePattern(node.param as Node, inner, inner, null, []);
@@ -381,7 +383,7 @@ export class ScopeTracker {
 
 function lookup(scope: Scope | null, name: string): Binding | null {
   for (let s = scope; s; s = s.parent) {
-    const b = s.vars.get(name);
+    const b = s.vars?.get(name);
     if (b) return b;
   }
   return null;
