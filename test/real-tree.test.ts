@@ -9,8 +9,11 @@ import { builtinCategories, DANGEROUS } from '../src/analyze/index.js';
 import type { Policy } from '../src/policy/index.js';
 import { runCli, tmpProject } from './helpers.js';
 
+// The packages the facts are about, plus enough common tooling (eslint, mocha, jsdom) for a tree of
+// about 250 installed packages, the size the issue names.
 const DEPS = {
   debug: '4.4.3', send: '1.2.0', ms: '2.1.3', 'js-yaml': '4.1.0', marked: '16.3.0', semver: '7.7.2', esbuild: '0.25.10', express: '5.1.0',
+  eslint: '9.39.5', mocha: '11.7.2', jsdom: '26.1.0',
 };
 
 describe('a real tree from npm', { timeout: 300_000 }, () => {
@@ -55,6 +58,11 @@ describe('a real tree from npm', { timeout: 300_000 }, () => {
     const lock = JSON.parse(readFileSync(join(dir, 'packsec.lock.json'), 'utf8'));
     assert.match(lock.packages['node_modules/esbuild'].scripts.postinstall, /node install\.js/);
     assert.match(lock.packages['node_modules/esbuild'].integrity, /^sha512-/);
+  });
+
+  it('is a tree of about 250 installed packages', () => {
+    const lock = JSON.parse(readFileSync(join(dir, 'packsec.lock.json'), 'utf8'));
+    assert.ok(Object.keys(lock.packages).length >= 240, `${Object.keys(lock.packages).length} installed copies`);
   });
 
   it('express reaches the network through http, and every installed package has an entry', () => {
