@@ -1,7 +1,6 @@
 // The run-time entry point, loaded with --import before the app: the one place that calls SES
 // lockdown(). It reads the policy named by the environment `packsec run` sets, freezes the shared
 // intrinsics, and installs the CommonJS and ESM containment.
-import 'ses';
 import { realpathSync, writeSync } from 'node:fs';
 import { createRequire, register } from 'node:module';
 import { resolve } from 'node:path';
@@ -18,6 +17,8 @@ import type { Violation } from './denial.js';
 declare const lockdown: (options: Record<string, string>) => void;
 
 const KEY = Symbol.for('packsec.runtime');
+// SES's single-file bundle: importing its ES module source tree (about 100 files) is slower to start.
+createRequire(import.meta.url)('ses');
 
 function start(): void {
   if ((globalThis as Record<symbol, unknown>)[KEY]) return; // already contained (a second --import)
