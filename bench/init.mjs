@@ -6,15 +6,12 @@
 // package-lock.json beside it (every transitive version), installed once under bench/.work/ and
 // reused while those files are unchanged. Results go to bench/results/init.json.
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { BENCH, WORK, fail, hash, installLavamoat, installTree, log, median } from './lib.mjs';
 
-const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH);
-const WORK = join(BENCH, '.work');
 const ENTRY = 'packsec-bench-entry.js';
 // Past this a single run is reported as timed out rather than waited for.
 const RUN_TIMEOUT_MS = 10 * 60_000;
@@ -72,40 +69,8 @@ writeResults(results);
 
 // ---- trees -----------------------------------------------------------------------------------
 
-function installTree(name) {
-  const spec = join(BENCH, 'trees', name);
-  const dir = join(WORK, name);
-  const lockIn = join(spec, 'package-lock.json');
-  const inputs = [join(spec, 'package.json'), ...(existsSync(lockIn) ? [lockIn] : [])];
-  const key = hash(inputs.map((f) => readFileSync(f, 'utf8')).join('\0'));
-  const marker = join(dir, '.installed');
-  if (existsSync(marker) && readFileSync(marker, 'utf8') === key && existsSync(join(dir, 'node_modules'))) return dir;
 
-  mkdirSync(dir, { recursive: true });
-  rmSync(marker, { force: true });
-  copyFileSync(join(spec, 'package.json'), join(dir, 'package.json'));
-  const ci = existsSync(lockIn);
-  if (ci) copyFileSync(lockIn, join(dir, 'package-lock.json'));
-  else rmSync(join(dir, 'package-lock.json'), { force: true });
-  log(`installing tree ${name} (${ci ? 'npm ci from the committed lock' : 'npm install, no lock yet'}) ...`);
-  npm(dir, ci ? 'ci' : 'install');
-  // First install: keep the resolved lock so the next machine installs exactly this tree.
-  if (!ci) copyFileSync(join(dir, 'package-lock.json'), lockIn);
-  const newKey = hash([join(spec, 'package.json'), lockIn].map((f) => readFileSync(f, 'utf8')).join('\0'));
-  writeFileSync(marker, newKey);
-  return dir;
-}
 
-function installLavamoat() {
-  const dir = installTree('lavamoat');
-  const pkg = JSON.parse(readFileSync(join(dir, 'node_modules', 'lavamoat', 'package.json'), 'utf8'));
-  return { dir, version: pkg.version, bin: join(dir, 'node_modules', 'lavamoat', pkg.bin.lavamoat) };
-}
-
-function npm(cwd, command) {
-  const r = spawnSync('npm', [command, '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd, stdio: ['ignore', 'inherit', 'inherit'] });
-  if (r.status !== 0) fail(`npm ${command} failed in ${cwd}`);
-}
 
 /** Installed package copies: every folder with a package.json that require() could resolve to. */
 function countCopies(nm) {
@@ -252,7 +217,7 @@ async function measure(label, n, before, run) {
   const out = {
     ok: error === null,
     runsMs: samples.map((s) => s.ms),
-    medianMs: median(samples.map((s) => s.ms)),
+    medianMs: Math.round(median(samples.map((s) => s.ms))),
     peakRssMb: samples.some((s) => s.rssMb) ? Math.max(...samples.map((s) => s.rssMb ?? 0)) : null,
   };
   if (error) out.error = error;
@@ -378,11 +343,6 @@ function parseArgs(argv) {
 function okMs(m) {
   return m?.ok ? m.medianMs : null;
 }
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : Math.round((s[m - 1] + s[m]) / 2);
-}
 function ratioValue(a, b) {
   return a === null || b === null || a === undefined || b === undefined || b === 0 ? null : a / b;
 }
@@ -399,9 +359,6 @@ function cell(m) {
 function fmt(ms) {
   return `${(ms / 1000).toFixed(2)} s`;
 }
-function hash(s) {
-  return createHash('sha256').update(s).digest('hex');
-}
 /** The first line that names an error and a few after it (its stack's top); else the last lines. */
 function errorExcerpt(text) {
   const lines = text.trim().split('\n');
@@ -410,11 +367,4 @@ function errorExcerpt(text) {
 }
 function indent(s, n) {
   return s.split('\n').map((l) => ' '.repeat(n) + l).join('\n');
-}
-function log(s) {
-  process.stderr.write(s + '\n');
-}
-function fail(msg) {
-  console.error(`bench/init: ${msg}`);
-  process.exit(1);
 }

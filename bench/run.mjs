@@ -19,16 +19,13 @@
 // The machine is shared, so the variants are interleaved: each round runs every variant once (the
 // order reversed every other round), and a burst of outside load hits all of them alike.
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { BENCH, WORK, fail, hash, installLavamoat, installTree, log, median } from './lib.mjs';
 
-const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH);
-const WORK = join(BENCH, '.work');
 const RUN_TIMEOUT_MS = 3 * 60_000;
 
 // From the issue.
@@ -470,39 +467,8 @@ function markdownDocument(bytes) {
   return blocks.join('');
 }
 
-function installTree(name) {
-  const spec = join(BENCH, 'trees', name);
-  const d = join(WORK, name);
-  const lockIn = join(spec, 'package-lock.json');
-  const inputs = [join(spec, 'package.json'), ...(existsSync(lockIn) ? [lockIn] : [])];
-  const key = hash(inputs.map((f) => readFileSync(f, 'utf8')).join('\0'));
-  const marker = join(d, '.installed');
-  if (existsSync(marker) && readFileSync(marker, 'utf8') === key && existsSync(join(d, 'node_modules'))) return d;
 
-  mkdirSync(d, { recursive: true });
-  rmSync(marker, { force: true });
-  copyFileSync(join(spec, 'package.json'), join(d, 'package.json'));
-  const ci = existsSync(lockIn);
-  if (ci) copyFileSync(lockIn, join(d, 'package-lock.json'));
-  else rmSync(join(d, 'package-lock.json'), { force: true });
-  log(`installing ${name} (${ci ? 'npm ci from the committed lock' : 'npm install, no lock yet'}) ...`);
-  npm(d, ci ? 'ci' : 'install');
-  // First install: keep the resolved lock so the next machine installs exactly this tree.
-  if (!ci) copyFileSync(join(d, 'package-lock.json'), lockIn);
-  writeFileSync(marker, hash([join(spec, 'package.json'), lockIn].map((f) => readFileSync(f, 'utf8')).join('\0')));
-  return d;
-}
 
-function installLavamoat() {
-  const d = installTree('lavamoat');
-  const pkg = JSON.parse(readFileSync(join(d, 'node_modules', 'lavamoat', 'package.json'), 'utf8'));
-  return { dir: d, version: pkg.version, bin: join(d, 'node_modules', 'lavamoat', pkg.bin.lavamoat) };
-}
-
-function npm(cwd, command) {
-  const r = spawnSync('npm', [command, '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd, stdio: ['ignore', 'inherit', 'inherit'] });
-  if (r.status !== 0) fail(`npm ${command} failed in ${cwd}`);
-}
 
 // ---- summary ------------------------------------------------------------------------------------
 
@@ -685,11 +651,6 @@ function parseArgs(argv) {
   return out;
 }
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 function round2(x) {
   return x === null || x === undefined ? null : Math.round(x * 100) / 100;
 }
@@ -706,9 +667,6 @@ function clip(s, n = 160) {
   const one = String(s).replace(/\s+/g, ' ').trim();
   return one.length > n ? `${one.slice(0, n)}…` : one;
 }
-function hash(s) {
-  return createHash('sha256').update(s).digest('hex');
-}
 /** The first line that names an error and a few after it (its stack's top); else the last lines. */
 function errorExcerpt(text) {
   const lines = String(text).trim().split('\n');
@@ -717,11 +675,4 @@ function errorExcerpt(text) {
 }
 function indent(s, n) {
   return String(s).split('\n').map((l) => ' '.repeat(n) + l).join('\n');
-}
-function log(s) {
-  process.stderr.write(s + '\n');
-}
-function fail(msg) {
-  console.error(`bench/run: ${msg}`);
-  process.exit(1);
 }
