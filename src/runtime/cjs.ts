@@ -32,6 +32,7 @@ const nodeRequire = createRequire(import.meta.url);
 export const Module = nodeRequire('node:module') as ModuleStatics;
 
 const PARAMS = ['exports', 'require', 'module', '__filename', '__dirname', G, THIS, PROP];
+const PRESERVE_SYMLINKS = process.execArgv.includes('--preserve-symlinks') || process.env.NODE_PRESERVE_SYMLINKS === '1';
 const importDynamically = (vm as unknown as { constants?: { USE_MAIN_CONTEXT_DEFAULT_LOADER?: symbol } }).constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
 
 function realpath(file: string): string {
@@ -137,7 +138,8 @@ export class CommonJsLoader {
       }
     }
     const filename = Module._resolveFilename(request, module as never, false);
-    const real = realpath(filename);
+    // Node's resolver already returns real paths, unless symlinks are preserved.
+    const real = PRESERVE_SYMLINKS ? realpath(filename) : filename;
     const target = packageOfPath(real) ?? packageOfPath(filename);
     if (!target) {
       const app = this.runtime.policy.appFile(ctx.grants, real);

@@ -1,13 +1,12 @@
 // The compiled-module cache of `packsec run`, keyed by the content hash of a module's source: the
 // transformed code (so warm runs never parse), and V8's code cache for it (so they barely compile).
-// The transform (acorn and scope analysis, about 10 ms to load) is imported up front: loading it on
-// a cache miss would need require() of an ES module, which fails inside loader hooks on Node 22.
+// The transform (acorn and scope analysis) is handed in by whoever owns the cache.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import vm from 'node:vm';
 import { writeFileAtomic } from '../util/atomic.js';
-import { transformSource, type TransformResult } from './transform.js';
+import type { TransformResult } from './transform.js';
 
 // Bump when the transform's output changes.
 export const CACHE_VERSION = 1;
@@ -15,6 +14,8 @@ export const CACHE_VERSION = 1;
 export function contentHash(source: string): string {
   return createHash('sha256').update(source).digest('hex');
 }
+
+export type Transformer = (source: string, kind: 'commonjs' | 'module') => TransformResult;
 
 interface PendingCache {
   script: vm.Script;
@@ -27,7 +28,10 @@ export class CodeCache {
   private readonly pending: PendingCache[] = [];
   private readonly madeDirs = new Set<string>();
 
-  constructor(private readonly dir: string | null) {
+  constructor(
+    private readonly dir: string | null,
+    private readonly transformer: Transformer,
+  ) {
     if (dir) process.once('exit', () => this.flush());
   }
 
@@ -65,7 +69,7 @@ export class CodeCache {
         return { key, result };
       } catch { /* not cached */ }
     }
-    const result = transformSource(source, kind);
+    const result = this.transformer(source, kind);
     if (!result.ok) this.refused.set(key, result);
     if (codeFile) {
       if (result.ok) this.write(codeFile, result.code);

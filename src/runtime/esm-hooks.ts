@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { MessagePort } from 'node:worker_threads';
 import { emptyPolicy, packageNameOf, readPolicy } from '../policy/index.js';
 import { CodeCache } from './code-cache.js';
+import { transformSource } from './transform.js';
 import { describeViolation, type Violation } from './denial.js';
 import { isInside, packageOfPath, type PackageLocation } from './packages.js';
 import { RuntimePolicy } from './policy.js';
@@ -224,7 +225,8 @@ export function initialize(data: ThreadData): void {
     warn: data.warn,
     report: (v) => data.port.postMessage(v),
     mainAs: data.mainAs,
-    cache: new CodeCache(data.cacheDir),
+    // Imported statically: Node 20's hooks thread cannot finish an import() while it serves a hook.
+    cache: new CodeCache(data.cacheDir, transformSource),
   });
 }
 

@@ -5,6 +5,7 @@ import { builtinFacade } from './builtins.js';
 import { exempt } from './harden.js';
 import { processExports } from './process.js';
 import { CodeCache } from './code-cache.js';
+import { transformSource } from './transform.js';
 import { Monitor } from './denial.js';
 import { populateGlobals, type RealGlobals } from './globals.js';
 import { RuntimePolicy, type PackageGrants } from './policy.js';
@@ -53,7 +54,7 @@ export class Runtime {
   ) {
     this.monitor = new Monitor({ warn: options.warn, reportFile: options.reportFile });
     this.policy = new RuntimePolicy(options.policy, options.projectDir);
-    this.cache = new CodeCache(options.cacheDir);
+    this.cache = new CodeCache(options.cacheDir, transformSource);
     // Built-in classes that extend Error (assert.AssertionError) lead up to it; it must stay unfrozen.
     exempt(real.Error);
   }
