@@ -387,6 +387,8 @@ runWarnings('module internals', [
   { src: 'process.mainModule.require("x")', warnings: ['module-internals'] },
   { src: 'globalThis.process.mainModule', warnings: ['module-internals'] },
   { src: 'const r = require; r.cache', warnings: ['module-internals'] },
+  { src: "var m = new Mod(); m._compile(code, '')", warnings: ['module-internals'] },
+  { src: "require('module')._load('fs')", warnings: ['module-internals'] },
   { src: 'module.exports = 1; exports.x = 2; module.id', warnings: [] },
   { src: 'function f(module) { return module.parent }', warnings: [] },
   { src: 'const m = { parent: 1 }; m.parent', warnings: [] },

@@ -26,5 +26,6 @@ export const moduleInternalsDetector: Detector = {
       if (path?.length === 2 && path[0] === 'process') what = 'process.mainModule';
     }
     if (what) ctx.warn('module-internals', node, `reads ${what}`);
+    else if (LOADER_KEYS.has(key)) ctx.warn('module-internals', node, `uses the module loader's private ${key}`);
   },
 };
