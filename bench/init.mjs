@@ -6,10 +6,10 @@
 // package-lock.json beside it (every transitive version), installed once under bench/.work/ and
 // reused while those files are unchanged. Results go to bench/results/init.json.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { BENCH, WORK, fail, hash, installLavamoat, installTree, log, median } from './lib.mjs';
+import { BENCH, WORK, describePacksec, fail, hash, installLavamoat, installTree, log, median } from './lib.mjs';
 
 const ROOT = dirname(BENCH);
 const ENTRY = 'packsec-bench-entry.js';
@@ -34,7 +34,7 @@ if (!args.packsec && !existsSync(join(ROOT, 'build', 'src', 'cli', 'index.js')))
 }
 
 // Which packsec is measured, taken before the first run (the checkout may move on while the bench runs).
-const measured = describePacksec();
+const measured = describePacksec(PACKSEC);
 const lavamoat = args.lavamoat ? installLavamoat() : null;
 const results = [];
 for (const tree of TREES.filter((t) => !args.tree || t.name === args.tree)) {
@@ -271,20 +271,9 @@ function verdicts(r) {
   return out;
 }
 
-function describePacksec() {
-  const git = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
-  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8' });
-  const built = join(dirname(dirname(PACKSEC)), 'build', 'src', 'cli', 'index.js');
-  return {
-    bin: relative(ROOT, PACKSEC),
-    commit: git.stdout.trim() || null,
-    srcModified: dirty.stdout.trim() !== '',
-    built: existsSync(built) ? statSync(built).mtime.toISOString() : null,
-  };
-}
 
 function writeResults(rows) {
-  const builtAfter = describePacksec().built;
+  const builtAfter = describePacksec(PACKSEC).built;
   if (builtAfter !== measured.built) log(`warning: packsec was rebuilt while the bench ran (${measured.built} → ${builtAfter}); later runs measured the new build`);
   const strip = (m) => m && { ...m, stats: undefined, analysisMs: m.stats?.ms ?? null };
   const out = {

@@ -2,8 +2,8 @@
 // package.json and lock are unchanged), LavaMoat from its own pinned tree, and small helpers.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const BENCH = dirname(fileURLToPath(import.meta.url));
@@ -61,4 +61,18 @@ export function installLavamoat() {
   const dir = installTree('lavamoat');
   const pkg = JSON.parse(readFileSync(join(dir, 'node_modules', 'lavamoat', 'package.json'), 'utf8'));
   return { dir, version: pkg.version, bin: join(dir, 'node_modules', 'lavamoat', pkg.bin.lavamoat) };
+}
+
+/** Which packsec build is measured: its commit, whether src/ has local changes, and when it was built. */
+export function describePacksec(packsecBin) {
+  const root = dirname(BENCH);
+  const git = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' });
+  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src'], { cwd: root, encoding: 'utf8' });
+  const built = join(dirname(dirname(packsecBin)), 'build', 'src', 'cli', 'index.js');
+  return {
+    bin: relative(root, packsecBin),
+    commit: git.stdout.trim() || null,
+    srcModified: dirty.stdout.trim() !== '',
+    built: existsSync(built) ? statSync(built).mtime.toISOString() : null,
+  };
 }

@@ -19,11 +19,11 @@
 // The machine is shared, so the variants are interleaved: each round runs every variant once (the
 // order reversed every other round), and a burst of outside load hits all of them alike.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { BENCH, WORK, fail, hash, installLavamoat, installTree, log, median } from './lib.mjs';
+import { BENCH, WORK, describePacksec, fail, hash, installLavamoat, installTree, log, median } from './lib.mjs';
 
 const ROOT = dirname(BENCH);
 const RUN_TIMEOUT_MS = 3 * 60_000;
@@ -60,7 +60,7 @@ process.on('SIGINT', () => {
   process.exit(130);
 });
 
-const measured = describePacksec();
+const measured = describePacksec(PACKSEC);
 const lavamoat = args.lavamoat ? installLavamoat() : null;
 const dir = installTree('run');
 writeApps(dir);
@@ -580,7 +580,7 @@ function printTable(rows) {
 }
 
 function writeResults(rows) {
-  const builtAfter = describePacksec().built;
+  const builtAfter = describePacksec(PACKSEC).built;
   if (builtAfter !== measured.built) log(`warning: packsec was rebuilt while the bench ran (${measured.built} → ${builtAfter})`);
   const out = {
     date: new Date().toISOString(),
@@ -617,17 +617,6 @@ function writeResults(rows) {
   console.log(`wrote ${relative(process.cwd(), file)}`);
 }
 
-function describePacksec() {
-  const git = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
-  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8' });
-  const built = join(dirname(dirname(PACKSEC)), 'build', 'src', 'cli', 'index.js');
-  return {
-    bin: relative(ROOT, PACKSEC),
-    commit: git.stdout.trim() || null,
-    srcModified: dirty.stdout.trim() !== '',
-    built: existsSync(built) ? statSync(built).mtime.toISOString() : null,
-  };
-}
 
 // ---- small helpers ------------------------------------------------------------------------------
 
