@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { describeEntry, gained, normalizeEntry, type PackagePolicy } from '../policy/index.js';
 import { communityDeclarations } from './community.js';
 import { FactsCache } from './cache.js';
-import { analyzeCopy, simplify, type CopyAnalysis } from './package.js';
+import { analyzeCopy, simplify, type CopyAnalysis, type CopyContext } from './package.js';
 import { AnalysisPool } from './pool.js';
 import { nodePowers, type ReadPowers } from './powers.js';
-import { findPackages, type TreeProblem } from './tree.js';
+import { findPackages, type FoundCopy, type TreeProblem } from './tree.js';
 import type { Evidence, PackageAnalysis, PackageWarning } from './types.js';
 
 export interface AnalyzeProjectOptions {
@@ -36,14 +36,44 @@ export function defaultCacheFile(projectDir: string): string {
   return join(projectDir, 'node_modules', '.cache', 'packsec', 'analysis.json');
 }
 
+/** Analyses package copies one at a time or many at once, sharing one worker pool and one cache. */
+export class CopyAnalyzer {
+  readonly #pool: AnalysisPool;
+  readonly #cache: FactsCache;
+  readonly #ctx: CopyContext;
+
+  constructor(options: { powers?: ReadPowers; cacheFile: string | null; workers?: number; fileTimeoutMs?: number; maxFileBytes?: number }) {
+    this.#cache = new FactsCache(options.cacheFile);
+    this.#pool = new AnalysisPool({ workers: options.workers, fileTimeoutMs: options.fileTimeoutMs });
+    this.#ctx = { powers: options.powers ?? nodePowers, pool: this.#pool, cache: this.#cache, maxFileBytes: options.maxFileBytes ?? 32 * 1024 * 1024 };
+  }
+
+  analyze(copy: FoundCopy, app = false): Promise<CopyAnalysis> {
+    return analyzeCopy(copy, this.#ctx, app);
+  }
+
+  /** Stops the workers and saves the cache. */
+  async close(): Promise<void> {
+    try {
+      await this.#pool.close();
+    } finally {
+      this.#cache.save();
+    }
+  }
+}
+
 export async function analyzeProject(projectDir: string, options: AnalyzeProjectOptions = {}): Promise<ProjectAnalysis> {
   const started = performance.now();
   const powers = options.powers ?? nodePowers;
   const { copies: found, problems } = findPackages(projectDir, powers);
   const selected = options.only ? found.filter((c) => options.only!.has(c.installedAs)) : found;
-  const cache = new FactsCache(options.cacheFile === undefined ? defaultCacheFile(projectDir) : options.cacheFile);
-  const pool = new AnalysisPool({ workers: options.workers, fileTimeoutMs: options.fileTimeoutMs });
-  const ctx = { powers, pool, cache, maxFileBytes: options.maxFileBytes ?? 32 * 1024 * 1024 };
+  const analyzer = new CopyAnalyzer({
+    powers,
+    cacheFile: options.cacheFile === undefined ? defaultCacheFile(projectDir) : options.cacheFile,
+    workers: options.workers,
+    fileTimeoutMs: options.fileTimeoutMs,
+    maxFileBytes: options.maxFileBytes,
+  });
   const results: CopyAnalysis[] = new Array(selected.length);
   let done = 0;
   let next = 0;
@@ -51,18 +81,17 @@ export async function analyzeProject(projectDir: string, options: AnalyzeProject
   const lanes = Array.from({ length: Math.min(16, selected.length) }, async () => {
     while (next < selected.length) {
       const i = next++;
-      results[i] = await analyzeCopy(selected[i]!, ctx);
+      results[i] = await analyzer.analyze(selected[i]!);
       options.onProgress?.(++done, selected.length);
     }
   });
   let app: PackagePolicy | null = null;
   try {
     await Promise.all(lanes);
-    if (options.app) app = (await analyzeCopy({ path: '.', dir: projectDir, installedAs: '(app)' }, ctx, true)).inferred;
+    if (options.app) app = (await analyzer.analyze({ path: '.', dir: projectDir, installedAs: '(app)' }, true)).inferred;
   } finally {
-    await pool.close();
+    await analyzer.close();
   }
-  cache.save();
   const packages = mergeByName(results);
   return {
     packages,
@@ -79,7 +108,8 @@ export async function analyzeProject(projectDir: string, options: AnalyzeProject
   };
 }
 
-function mergeByName(copies: CopyAnalysis[]): PackageAnalysis[] {
+/** Joins the copies of each package name into one analysis: the union of what they use, declarations, community additions. */
+export function mergeByName(copies: CopyAnalysis[]): PackageAnalysis[] {
   const byName = new Map<string, CopyAnalysis[]>();
   for (const c of copies) {
     const list = byName.get(c.copy.installedAs) ?? [];
@@ -117,6 +147,9 @@ function mergeByName(copies: CopyAnalysis[]): PackageAnalysis[] {
         }
       }
     }
+    // Install scripts are a fact inference reports, never a grant it makes: only the app's policy (or
+    // a community declaration) allows a package's scripts to run.
+    if (entry.scripts) entry = normalizeEntry({ ...entry, scripts: false });
     const community = communityDeclarations().get(name);
     if (community) {
       entry = union([entry, community.add]);

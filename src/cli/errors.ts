@@ -25,6 +25,11 @@ const HINTS: Record<string, { exit: number; hint?: string }> = {
   LOCK_PARSE: { exit: 2, hint: 'fix the file, or delete it and run `packsec init` to rebuild it' },
   LOCK_INVALID: { exit: 2, hint: 'packsec.lock.json is machine-written; delete it and run `packsec init` to rebuild it' },
   POLICY_WRITE: { exit: 2 },
+  FETCH_FAILED: { exit: 2, hint: 'check the registry and your network; nothing was installed' },
+  INSTALL_MISMATCH: { exit: 2, hint: 'npm installed other bytes than the reviewed tarball; node_modules may be partly updated: run `packsec check`' },
+  NPM_CI_NO_LOCK: { exit: 2 },
+  NPM_CI_OUT_OF_SYNC: { exit: 2 },
+  NPM_ERROR: { exit: 2 },
 };
 
 export interface Failure {
@@ -40,6 +45,10 @@ export function describeError(err: unknown): Failure {
     const hint = (err instanceof CliError ? err.hint : undefined) ?? entry.hint;
     return { code: err.code, message: err.message, exit: entry.exit, ...(hint ? { hint } : {}) };
   }
-  const e = err as Error;
+  const e = err as Error & { code?: unknown };
+  if (typeof e?.code === 'string' && e.code in HINTS) {
+    const entry = HINTS[e.code]!;
+    return { code: e.code, message: e.message, exit: entry.exit, ...(entry.hint ? { hint: entry.hint } : {}) };
+  }
   return { code: 'INTERNAL', message: e?.stack ?? String(err), exit: 2, hint: 'this is a bug in packsec; please report it with the output above' };
 }

@@ -56,7 +56,8 @@ export const initCommand: Command<InitData> = {
     for (const p of analysis.packages) {
       const entry = merged.policy.packages[p.name] ?? p.entry;
       const dynamic = p.warnings.some((w) => ['eval', 'function-constructor', 'with', 'dynamic-require', 'dynamic-import', 'vm'].includes(w.kind));
-      const cats = entryCategories(entry, dynamic);
+      // Install scripts show even where the policy does not allow them to run.
+      const cats = entryCategories(Object.keys(p.scripts).length ? { ...entry, scripts: true } : entry, dynamic);
       if (describeEntry(entry).length === 0) needNothing++;
       for (const c of cats) (categories[c] ??= []).push(p.name);
       for (const w of p.warnings) if (w.kind === 'unanalysable') unanalysable.push({ file: w.file, reason: w.message.replace(/^unanalysable: /, '') });

@@ -45,7 +45,9 @@ export const reportCommand: Command<ReportData> = {
       if (policy && !granted) data.notInPolicy.push(p.name);
       const entry = granted ?? p.entry;
       const dynamicCode = p.warnings.some((w) => DYNAMIC_KINDS.has(w.kind));
-      const categories = entryCategories(entry, dynamicCode);
+      // Install scripts show even where the policy does not let them run.
+      const hasScripts = Object.keys(p.scripts).length > 0;
+      const categories = entryCategories(hasScripts ? { ...entry, scripts: true } : entry, dynamicCode);
       const edited = granted !== undefined && describeEntry(granted).join('\n') !== describeEntry(p.entry).join('\n');
       data.packages[p.name] = { versions: p.versions, source: edited ? 'hand-edited' : p.source, entry, categories, dynamicCode, warnings: p.warnings.length };
       if (entry.trust === 'full') data.trusted.push(p.name);
@@ -53,7 +55,9 @@ export const reportCommand: Command<ReportData> = {
       for (const cat of categories) {
         const capabilities = cat === 'dynamic-code'
           ? [...new Set(p.warnings.filter((w) => DYNAMIC_KINDS.has(w.kind)).map((w) => w.kind))]
-          : describeEntry(entry).filter((k) => capabilityCategories(k).includes(cat));
+          : cat === 'scripts'
+            ? [`${Object.keys(p.scripts).join(', ')} (${entry.scripts ? 'allowed' : 'not run: not allowed'})`]
+            : describeEntry(entry).filter((k) => capabilityCategories(k).includes(cat));
         (data.categories[cat] ??= []).push({ name: p.name, capabilities });
       }
       for (const w of p.warnings) if (w.kind === 'unanalysable') data.unanalysable.push({ file: w.file, reason: w.message.replace(/^unanalysable: /, '') });

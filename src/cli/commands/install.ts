@@ -1,0 +1,155 @@
+// `packsec install` / `npsm`: npm's install, ci, update and uninstall behind the install gate. npm's
+// own arguments pass through; packsec adds --accept, --json and its warnings.
+import { createInterface } from 'node:readline/promises';
+import { relative } from 'node:path';
+import { runGate, type GateResult } from '../../install/gate.js';
+import { loadNpmConfig } from '../../install/npm.js';
+import type { NpmCommand } from '../../install/plan.js';
+import type { PackageReview, Review } from '../../install/review.js';
+import { installWarnings } from '../../install/warn.js';
+import type { Command } from '../command.js';
+import type { Display } from '../display.js';
+import { CliError } from '../errors.js';
+
+const ALIASES: Record<string, NpmCommand> = {
+  install: 'install', i: 'install', add: 'install', in: 'install', ins: 'install', isntall: 'install',
+  ci: 'ci', 'clean-install': 'ci', 'install-clean': 'ci', ic: 'ci',
+  update: 'update', up: 'update', upgrade: 'update', udpate: 'update',
+  uninstall: 'uninstall', remove: 'uninstall', rm: 'uninstall', r: 'uninstall', un: 'uninstall', unlink: 'uninstall',
+};
+
+export const USAGE = `npsm [install|ci|update|uninstall] [npm arguments…] [--accept] [--json]
+
+  npsm install [<pkg>…]   npm install through the install gate
+  npsm ci                 npm ci: exactly the lockfile, refused if anything in it is unreviewed and widens a capability
+  npsm update [<pkg>…]    npm update through the gate
+  npsm uninstall <pkg>…   npm uninstall (removals never need review)
+
+  --accept                accept the capability changes shown (for CI after a review; on a TTY you are asked)
+  --min-release-age <days>  flag versions published less than this long ago (npm's own option; default 1)
+  --json                  one JSON document on stdout
+Every other argument is npm's (--save-dev, --registry, --prefix, …); .npmrc files apply as with npm.
+Install scripts never run unless the policy sets "scripts": true for the package.`;
+
+export const installCommand: Command<GateResult> = {
+  name: 'install',
+  summary: 'npm install behind the install gate: capability review before anything lands (also: npsm)',
+  usage: USAGE,
+  options: {},
+  rawArgs: true,
+  async run(_values, argv, display) {
+    let accept = false;
+    let json = false;
+    const npmArgs: string[] = [];
+    let sub: NpmCommand | null = null;
+    for (const a of argv) {
+      if (a === '--accept' || a === '--yes' || a === '-y') accept = true;
+      else if (a === '--json') json = true;
+      else if (sub === null && !a.startsWith('-') && ALIASES[a]) sub = ALIASES[a]!;
+      else npmArgs.push(a);
+    }
+    if (argv.length && !argv[0]!.startsWith('-') && !ALIASES[argv[0]!] && sub === null) {
+      throw new CliError('USAGE', `npsm: unknown npm command "${argv[0]}"`, 'npsm runs install, ci, update and uninstall; use npm for everything else');
+    }
+    const command = sub ?? 'install';
+    const config = await loadNpmConfig(command, npmArgs, process.cwd());
+    if (command === 'uninstall' && config.positionals.length === 0) throw new CliError('USAGE', 'npsm uninstall: name the packages to remove');
+    const minAgeDays = numberOr(config.get('min-release-age'), 1);
+    const ask = !accept && !json && process.stdin.isTTY === true && process.stderr.isTTY === true && !process.env.CI;
+    const result = await runGate({
+      command,
+      config,
+      accept,
+      confirm: ask ? (review) => confirm(review, display) : null,
+      warnings: (_plan, packuments) => installWarnings(packuments, { now: new Date(), minReleaseAgeMinutes: minAgeDays * 24 * 60 }),
+      onProgress: (text) => display.progress(text),
+    });
+    display.endProgress();
+    if (json) {
+      display.result(result);
+      return { exit: result.outcome === 'installed' || result.outcome === 'nothing-to-do' ? 0 : 1, data: result };
+    }
+    printResult(result, display);
+    // The CLI's generic printing is skipped: `print` below does nothing for this command.
+    return { exit: result.outcome === 'installed' || result.outcome === 'nothing-to-do' ? 0 : 1, data: result };
+  },
+  print() {},
+};
+
+function numberOr(v: unknown, fallback: number): number {
+  const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN;
+  return Number.isFinite(n) && n >= 0 ? n : fallback;
+}
+
+async function confirm(review: Review, display: Display): Promise<boolean> {
+  display.endProgress();
+  printReview(review, display);
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(`${review.escalations} package${review.escalations === 1 ? '' : 's'} widen${review.escalations === 1 ? 's' : ''} what dependencies can do. Install anyway? [y/N] `);
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}
+
+let reviewPrinted = false;
+
+export function printReview(review: Review, d: Display): void {
+  reviewPrinted = true;
+  for (const p of review.packages) printPackage(p, d);
+}
+
+function printPackage(p: PackageReview, d: Display): void {
+  const c = d.color;
+  const mark = p.escalations.length ? c.yellow('!') : ' ';
+  if (p.kind === 'removed') {
+    d.out(`${mark}${c.red('-')} ${p.name}@${p.from.join(', ')}`);
+    return;
+  }
+  if (p.kind === 'added') {
+    d.out(`${mark}${c.green('+')} ${c.bold(`${p.name}@${p.to.join(', ')}`)} ${c.dim('(new)')}`);
+    if (!p.capabilities.length) d.out(c.dim('      no capabilities'));
+    for (const cap of p.capabilities) {
+      const g = p.gained.find((x) => x.capability === cap);
+      d.out(`      ${cap}${g?.where ? c.dim(`  ${g.where}`) : ''}`);
+    }
+  } else {
+    d.out(`${mark}${c.cyan('~')} ${c.bold(p.name)} ${p.from.join(', ')} → ${p.to.join(', ')}`);
+    if (!p.gained.length && !p.lost.length) d.out(c.dim('      capabilities unchanged'));
+    for (const g of p.gained) d.out(c.yellow(`      + ${g.capability}`) + (g.where ? c.dim(`  ${g.where}`) : ''));
+    for (const l of p.lost) d.out(c.dim(`      - ${l}`));
+    for (const n of p.newDependencies) d.out(`      new dependency: ${n}`);
+  }
+  for (const s of p.scripts) {
+    const state = s.allowed ? (s.status === 'reviewed' ? 'allowed, reviewed' : c.yellow(`allowed, ${s.status} — needs review`)) : 'will not run (not allowed)';
+    d.out(`      install script ${s.event}: ${JSON.stringify(s.command)} — ${state}`);
+  }
+  for (const w of p.warnings) d.out(`      ${w.severity === 'block' ? c.yellow('warning') : c.dim('note')}: ${w.message}`);
+}
+
+function printResult(r: GateResult, d: Display): void {
+  const c = d.color;
+  const counts = { added: 0, updated: 0, removed: 0 };
+  for (const ch of r.changes) counts[ch.kind]++;
+  const where = relative(process.cwd(), r.projectDir) || '.';
+  d.out(`${c.bold('npsm ' + r.command)} (${where}): ${counts.added} to add, ${counts.updated} to update, ${counts.removed} to remove, ${r.unchanged} unchanged — fetched and analysed in ${(r.timings.stageMs / 1000).toFixed(1)} s`);
+  if (!reviewPrinted) printReview(r.review, d);
+  if (r.outcome === 'refused' || r.outcome === 'declined') {
+    d.out(c.red(`npsm: refused: ${r.reason}.`));
+    const names = r.review.packages.filter((p) => p.escalations.length).map((p) => `${p.name} (${p.escalations.join('; ')})`);
+    for (const n of names) d.out(`  ${n}`);
+    d.out(`  node_modules, package.json and the lockfile are unchanged. After reviewing the above, run again with --accept.`);
+    return;
+  }
+  for (const s of r.scripts) d.out(`  ran ${s.name} ${s.event}: exit ${s.exit ?? 'signal'} (${s.ms} ms)`);
+  if (r.scriptsSkipped.length) {
+    d.out(c.dim(`  install scripts not run (not allowed by the policy): ${r.scriptsSkipped.map((s) => `${s.name} (${s.events.join(', ')})`).join(', ')}`));
+    d.out(c.dim(`  to allow one, set "scripts": true in its packsec.policy.json entry and run npsm again`));
+  }
+  const pc = r.policyChanges;
+  if (pc && (pc.added.length || pc.removed.length || pc.changed.length)) {
+    d.out(`  policy: ${pc.added.length} added, ${pc.changed.length} changed, ${pc.removed.length} removed; wrote packsec.policy.json and packsec.lock.json`);
+  }
+  d.out(r.outcome === 'nothing-to-do' ? 'npsm: up to date' : `npsm: installed in ${(r.timings.totalMs / 1000).toFixed(1)} s`);
+}

@@ -1,0 +1,157 @@
+// The install gate: resolve with npm, fetch and analyse what changes before anything lands, show
+// the review, and only then let npm write node_modules (with every install script off), run the
+// scripts the policy allows, contained, and record the new policy and lock.
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultCacheFile } from '../analyze/index.js';
+import { hashPackageFiles } from '../verify/index.js';
+import { mergePolicy, readLock, readPolicy, writeLock, writePolicy, type Lock, type LockRecord, type MergeResult, type Policy } from '../policy/index.js';
+import type { NpmConfig } from './npm.js';
+import { planInstall, type CopyChange, type InstallPlan, type NpmCommand } from './plan.js';
+import { nextEntries, reviewInstall, type Review, type WarningCheck } from './review.js';
+import { stageChanges } from './stage.js';
+
+export interface GateOptions {
+  command: NpmCommand;
+  config: NpmConfig;
+  /** Accept escalations without asking (after a review, or in CI with a reviewed change). */
+  accept: boolean;
+  /** Asked when there are escalations and `accept` is false; resolves to the human's answer. Null: nobody to ask. */
+  confirm: ((review: Review) => Promise<boolean>) | null;
+  warnings?: (plan: InstallPlan, packuments: Map<string, Record<string, unknown>>) => WarningCheck;
+  /** Runs the allowed install scripts of the given copies after node_modules is written. */
+  runScripts?: (copies: { location: string; name: string; scripts: Record<string, string> }[], projectDir: string) => Promise<ScriptRun[]>;
+  onProgress?: (text: string) => void;
+}
+
+export interface ScriptRun {
+  name: string;
+  location: string;
+  event: string;
+  exit: number | null;
+  ms: number;
+}
+
+export interface GateResult {
+  projectDir: string;
+  command: NpmCommand;
+  changes: CopyChange[];
+  unchanged: number;
+  review: Review;
+  outcome: 'installed' | 'refused' | 'declined' | 'nothing-to-do';
+  /** Why nothing was written, when refused. */
+  reason?: string;
+  scripts: ScriptRun[];
+  /** Scripts present but not run, because the policy does not allow them. */
+  scriptsSkipped: { name: string; events: string[] }[];
+  policyChanges?: Pick<MergeResult, 'added' | 'removed' | 'changed'>;
+  timings: { resolveMs: number; stageMs: number; reifyMs: number; totalMs: number };
+}
+
+export async function runGate(options: GateOptions): Promise<GateResult> {
+  const started = performance.now();
+  const dir = options.config.localPrefix;
+  // A broken policy or lock stops the install before npm touches anything.
+  const policy = readPolicy(dir);
+  const lock = readLock(dir);
+  options.onProgress?.('resolving with npm');
+  const plan = await planInstall(options.command, options.config, lock);
+  const resolveMs = Math.round(performance.now() - started);
+  const stage = await stageChanges(plan.changes, options.config, {
+    stageParent: join(tmpdir(), 'packsec-stage'),
+    cacheFile: defaultCacheFile(dir),
+    onProgress: (done, total) => options.onProgress?.(`fetching and analysing ${done}/${total}`),
+  });
+  try {
+    const warningCheck = options.warnings?.(plan, stage.packuments);
+    const review = reviewInstall({ plan, staged: stage.copies, policy, lock, ...(warningCheck ? { warnings: warningCheck } : {}) });
+    const result: GateResult = {
+      projectDir: dir,
+      command: options.command,
+      changes: plan.changes,
+      unchanged: plan.unchanged,
+      review,
+      outcome: 'installed',
+      scripts: [],
+      scriptsSkipped: [],
+      timings: { resolveMs, stageMs: stage.ms, reifyMs: 0, totalMs: 0 },
+    };
+    if (review.escalations > 0 && !options.accept) {
+      const answer = options.confirm ? await options.confirm(review) : null;
+      if (answer !== true) {
+        result.outcome = answer === false ? 'declined' : 'refused';
+        result.reason = answer === false
+          ? 'declined at the prompt'
+          : `${review.escalations} package${review.escalations === 1 ? '' : 's'} would widen what dependencies can do; nothing was installed`;
+        result.timings.totalMs = Math.round(performance.now() - started);
+        return result;
+      }
+    }
+
+    // Accepted (or nothing widened): npm writes node_modules, package.json and its lockfile, scripts off.
+    options.onProgress?.('installing');
+    const reifyStarted = performance.now();
+    const save = options.command !== 'ci' && options.config.flat.save !== false;
+    await plan.arb.reify({
+      ...options.config.flat,
+      ...(options.command === 'install' ? { add: options.config.positionals } : {}),
+      ...(options.command === 'uninstall' ? { rm: options.config.positionals } : {}),
+      ignoreScripts: true,
+      save,
+      audit: false,
+      fund: false,
+    });
+    result.timings.reifyMs = Math.round(performance.now() - reifyStarted);
+
+    // What landed must be what was analysed.
+    const records: Record<string, LockRecord> = Object.create(null) as Record<string, LockRecord>;
+    for (const [loc, node] of plan.nodes) {
+      const staged = stage.copies.get(loc);
+      if (!staged) {
+        const old = lock?.packages[loc];
+        if (old) records[loc] = old;
+        continue;
+      }
+      const landed = hashPackageFiles(join(dir, loc));
+      const expected = staged.analysis.files;
+      const differs = Object.keys(expected).length !== Object.keys(landed).length || Object.entries(expected).some(([f, h]) => landed[f] !== h);
+      if (differs) {
+        throw Object.assign(new Error(`${loc}: the files npm installed differ from the ones packsec fetched and analysed (tarball ${node.integrity ?? node.resolved ?? '?'})`), { code: 'INSTALL_MISMATCH' });
+      }
+      const rec: LockRecord = { name: node.name, version: node.version, files: expected };
+      if (node.integrity) rec.integrity = node.integrity;
+      if (node.resolved) rec.resolved = node.resolved;
+      if (Object.keys(staged.analysis.scripts).length) rec.scripts = staged.analysis.scripts;
+      records[loc] = rec;
+    }
+
+    // Install scripts: only for packages the policy allows, only as reviewed (the review just happened).
+    const next = nextEntries(review, plan, lock);
+    const merged = mergePolicy(policy, lock?.inferred ?? null, next);
+    const withScripts = [...plan.nodes.entries()]
+      .map(([location, node]) => ({ location, name: node.name, scripts: stage.copies.get(location)?.analysis.scripts ?? records[location]?.scripts ?? {} }))
+      .filter((c) => Object.keys(c.scripts).length > 0 && stage.copies.has(c.location));
+    const toRun = withScripts.filter((c) => merged.policy.packages[c.name]?.scripts === true);
+    for (const c of withScripts) if (!toRun.includes(c)) result.scriptsSkipped.push({ name: c.name, events: Object.keys(c.scripts) });
+    if (toRun.length && options.runScripts) result.scripts = await options.runScripts(toRun, dir);
+
+    const newLock: Lock = { lockfileVersion: 1, packages: records, inferred: next };
+    if (lock?.app) newLock.app = lock.app;
+    writePolicy(dir, merged.policy);
+    writeLock(dir, newLock);
+    result.policyChanges = { added: merged.added, removed: merged.removed, changed: merged.changed };
+    if (plan.changes.length === 0) result.outcome = 'nothing-to-do';
+    result.timings.totalMs = Math.round(performance.now() - started);
+    return result;
+  } finally {
+    stage.dispose();
+  }
+}
+
+/** A stable digest of a review, so a CI job can accept exactly the change a human saw (`--accept=<digest>`). */
+export function reviewDigest(review: Review): string {
+  const h = createHash('sha256');
+  for (const p of review.packages) h.update(JSON.stringify([p.name, p.kind, p.to, p.capabilities, p.scripts.map((s) => [s.event, s.command])]));
+  return h.digest('hex').slice(0, 12);
+}

@@ -1,0 +1,158 @@
+// The capability review of an install: per package name, what it could do before and what it can
+// do after, its install scripts and the warnings, and whether that widens anything (an escalation,
+// which needs a human's acceptance).
+import { mergeByName, union, type CopyAnalysis } from '../analyze/index.js';
+import { describeEntry, gained, normalizeEntry, type Lock, type PackagePolicy, type Policy } from '../policy/index.js';
+import type { InstallPlan } from './plan.js';
+import type { StagedCopy } from './stage.js';
+
+export interface InstallWarning {
+  kind: string;
+  package: string;
+  version: string;
+  message: string;
+  severity: 'block' | 'warn';
+  detail?: Record<string, unknown>;
+}
+
+export interface ScriptReview {
+  event: string;
+  command: string;
+  /** reviewed: identical to what the lock recorded for this package; new or changed otherwise. */
+  status: 'reviewed' | 'new' | 'changed';
+  /** The policy allows this package's scripts. */
+  allowed: boolean;
+}
+
+export interface PackageReview {
+  name: string;
+  kind: 'added' | 'updated' | 'removed';
+  from: string[];
+  to: string[];
+  /** Everything it may do after the install (for a new package, what it brings). */
+  capabilities: string[];
+  gained: { capability: string; where?: string }[];
+  lost: string[];
+  scripts: ScriptReview[];
+  /** Packages it now loads that it did not before. */
+  newDependencies: string[];
+  warnings: InstallWarning[];
+  /** Why this package needs a human's acceptance; empty when it widens nothing. */
+  escalations: string[];
+}
+
+export interface Review {
+  packages: PackageReview[];
+  /** The policy entries inference gives the touched names after the install. */
+  entries: Record<string, PackagePolicy>;
+  /** Names no longer installed anywhere. */
+  removed: string[];
+  escalations: number;
+}
+
+export type WarningCheck = (copy: { name: string; packageName: string; version: string; previousVersion?: string }) => InstallWarning[];
+
+function where(analysis: ReturnType<typeof mergeByName>[number] | undefined, key: string): string | undefined {
+  const ev = analysis?.evidence[key]?.[0];
+  return ev ? (ev.line > 0 ? `${ev.file}:${ev.line}` : ev.file) : undefined;
+}
+
+export function reviewInstall(input: {
+  plan: InstallPlan;
+  staged: Map<string, StagedCopy>;
+  policy: Policy | null;
+  lock: Lock | null;
+  warnings?: WarningCheck;
+}): Review {
+  const { plan, staged, policy, lock } = input;
+  const touched = new Set(plan.changes.map((c) => c.name));
+  const out: Review = { packages: [], entries: Object.create(null) as Record<string, PackagePolicy>, removed: [], escalations: 0 };
+  const lockRecords = Object.values(lock?.packages ?? {});
+  for (const name of [...touched].sort()) {
+    const changes = plan.changes.filter((c) => c.name === name);
+    const after = [...plan.nodes.values()].filter((n) => n.name === name);
+    const before = lockRecords.filter((r) => r.name === name);
+    const last = lock?.inferred[name];
+    const granted = policy?.packages[name];
+    const fresh: CopyAnalysis[] = changes.map((c) => staged.get(c.location)?.analysis).filter((a): a is CopyAnalysis => a !== undefined);
+    const merged = fresh.length ? mergeByName(fresh)[0] : undefined;
+    // Copies the install leaves alone keep what was inferred for them before.
+    const keepsOld = after.some((n) => !changes.some((c) => c.location === n.location));
+    const parts = [merged?.entry, keepsOld ? last : undefined].filter((e): e is PackagePolicy => e !== undefined);
+    const entry = after.length ? union(parts) : {};
+    const kind: PackageReview['kind'] = after.length === 0 ? 'removed' : before.length === 0 ? 'added' : 'updated';
+    if (after.length) out.entries[name] = entry;
+    else out.removed.push(name);
+
+    const base = union([granted ?? {}, last ?? {}]);
+    const gainedEntry = after.length ? gained(base, entry) : {};
+    const review: PackageReview = {
+      name,
+      kind,
+      from: [...new Set(before.map((r) => r.version))].sort(),
+      to: [...new Set(after.map((n) => n.version))].sort(),
+      capabilities: describeEntry(entry),
+      gained: describeEntry(gainedEntry).map((capability) => ({ capability, ...(where(merged, capability) ? { where: where(merged, capability)! } : {}) })),
+      lost: last && after.length ? describeEntry(gained(entry, last)) : [],
+      scripts: [],
+      newDependencies: after.length ? (entry.packages ?? []).filter((p) => !(last?.packages ?? []).includes(p)) : [],
+      warnings: [],
+      escalations: [],
+    };
+
+    // Install scripts: allowed only by the policy, and only as reviewed.
+    const allowed = granted?.scripts === true || entry.scripts === true;
+    const reviewedScripts = new Set(before.filter((r) => r.scripts && Object.keys(r.scripts).length).map((r) => JSON.stringify(sorted(r.scripts!))));
+    const seen = new Set<string>();
+    for (const a of fresh) {
+      const key = JSON.stringify(sorted(a.scripts));
+      if (!Object.keys(a.scripts).length || seen.has(key)) continue;
+      seen.add(key);
+      const status: ScriptReview['status'] = reviewedScripts.has(key) ? 'reviewed' : reviewedScripts.size ? 'changed' : 'new';
+      for (const [event, command] of Object.entries(a.scripts)) review.scripts.push({ event, command, status, allowed });
+    }
+
+    if (input.warnings) {
+      for (const c of changes) {
+        if (!c.to) continue;
+        review.warnings.push(...input.warnings({ name: c.name, packageName: c.packageName, version: c.to.version, ...(c.from ? { previousVersion: c.from.version } : {}) }));
+      }
+      review.warnings = dedupeWarnings(review.warnings);
+    }
+
+    if (review.gained.length) review.escalations.push(`gains ${review.gained.length === 1 ? 'a capability' : `${review.gained.length} capabilities`}`);
+    if (review.scripts.some((s) => s.allowed && s.status !== 'reviewed')) review.escalations.push('its install scripts are allowed and changed since they were reviewed');
+    for (const w of review.warnings) if (w.severity === 'block') review.escalations.push(w.message);
+    if (review.escalations.length) out.escalations++;
+    out.packages.push(review);
+  }
+  return out;
+}
+
+function sorted(scripts: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(scripts).sort()) out[k] = scripts[k]!;
+  return out;
+}
+
+function dedupeWarnings(list: InstallWarning[]): InstallWarning[] {
+  const seen = new Set<string>();
+  return list.filter((w) => {
+    const key = `${w.kind}\0${w.package}\0${w.version}\0${w.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** The policy entries after an accepted install: the reviewed entries for touched names, the last inference for the rest. */
+export function nextEntries(review: Review, plan: InstallPlan, lock: Lock | null): Record<string, PackagePolicy> {
+  const next: Record<string, PackagePolicy> = Object.create(null) as Record<string, PackagePolicy>;
+  for (const node of plan.nodes.values()) {
+    const name = node.name;
+    if (name in next) continue;
+    const e = review.entries[name] ?? lock?.inferred[name];
+    next[name] = normalizeEntry(e ?? {});
+  }
+  return next;
+}
