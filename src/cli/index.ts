@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from './args.js';
 import type { Command } from './command.js';
 import { checkCommand } from './commands/check.js';
+import { diffCommand } from './commands/diff.js';
 import { explainCommand } from './commands/explain.js';
 import { initCommand } from './commands/init.js';
 import { installCommand } from './commands/install.js';
@@ -12,7 +13,7 @@ import { runCommand } from './commands/run.js';
 import { createDisplay } from './display.js';
 import { CliError, describeError } from './errors.js';
 
-const COMMANDS: Command<any>[] = [initCommand, explainCommand, reportCommand, runCommand, installCommand, checkCommand];
+const COMMANDS: Command<any>[] = [initCommand, explainCommand, reportCommand, runCommand, installCommand, checkCommand, diffCommand];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
