@@ -182,6 +182,15 @@ export async function analyzeCopy(copy: FoundCopy, ctx: CopyContext, app = false
   const main = entries.size === 0 ? resolveIn(join(dir, manifest.main ?? 'index')) : null;
   if (main) entries.add(main);
   if (entries.size === 0) for (const b of binFiles) if (present.has(b) && isNodeScript(b)) entries.add(b);
+  // Install scripts that run a file with node (`node install.js`) run as the package too, and they
+  // commonly check the package's own command (esbuild runs its bin), so its bins are entries as well.
+  if (Object.keys(scripts).length) for (const b of binFiles) if (present.has(b) && isNodeScript(b)) entries.add(b);
+  for (const command of Object.values(scripts)) {
+    for (const m of command.matchAll(/(?:^|[\s;&|(])node\s+(?:--?[\w-]+(?:=\S+)?\s+)*((?:\.\/)?[\w@+.\/-]+)/g)) {
+      const file = m[1]!.replace(/^\.\//, '');
+      if (!file.startsWith('/') && !file.split('/').includes('..')) addEntry(`./${file}`);
+    }
+  }
   if (app) for (const rel of contents.keys()) entries.add(rel);
 
   const queued = new Set<string>();

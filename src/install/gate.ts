@@ -1,7 +1,6 @@
 // The install gate: resolve with npm, fetch and analyse what changes before anything lands, show
 // the review, and only then let npm write node_modules (with every install script off), run the
 // scripts the policy allows, contained, and record the new policy and lock.
-import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultCacheFile } from '../analyze/index.js';
@@ -10,6 +9,7 @@ import { mergePolicy, readLock, readPolicy, writeLock, writePolicy, type Lock, t
 import type { NpmConfig } from './npm.js';
 import { planInstall, type CopyChange, type InstallPlan, type NpmCommand } from './plan.js';
 import { nextEntries, reviewInstall, type Review, type WarningCheck } from './review.js';
+import { runInstallScripts, type ScriptResult } from './scripts.js';
 import { stageChanges } from './stage.js';
 
 export interface GateOptions {
@@ -20,17 +20,11 @@ export interface GateOptions {
   /** Asked when there are escalations and `accept` is false; resolves to the human's answer. Null: nobody to ask. */
   confirm: ((review: Review) => Promise<boolean>) | null;
   warnings?: (plan: InstallPlan, packuments: Map<string, Record<string, unknown>>) => WarningCheck;
-  /** Runs the allowed install scripts of the given copies after node_modules is written. */
-  runScripts?: (copies: { location: string; name: string; scripts: Record<string, string> }[], projectDir: string) => Promise<ScriptRun[]>;
+  /** Package names whose install scripts the user allows now (`--allow-scripts`): recorded in the policy. */
+  allowScripts?: string[];
+  /** Run the install scripts the policy allows (default true). */
+  runScripts?: boolean;
   onProgress?: (text: string) => void;
-}
-
-export interface ScriptRun {
-  name: string;
-  location: string;
-  event: string;
-  exit: number | null;
-  ms: number;
 }
 
 export interface GateResult {
@@ -39,10 +33,10 @@ export interface GateResult {
   changes: CopyChange[];
   unchanged: number;
   review: Review;
-  outcome: 'installed' | 'refused' | 'declined' | 'nothing-to-do';
+  outcome: 'installed' | 'refused' | 'declined' | 'nothing-to-do' | 'script-failed';
   /** Why nothing was written, when refused. */
   reason?: string;
-  scripts: ScriptRun[];
+  scripts: ScriptResult[];
   /** Scripts present but not run, because the policy does not allow them. */
   scriptsSkipped: { name: string; events: string[] }[];
   policyChanges?: Pick<MergeResult, 'added' | 'removed' | 'changed'>;
@@ -110,13 +104,20 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
       const staged = stage.copies.get(loc);
       if (!staged) {
         const old = lock?.packages[loc];
-        if (old) records[loc] = old;
+        if (!old) continue;
+        // Reviewed before and written again now (a fresh `npsm ci`): it must be the reviewed bytes.
+        if (plan.landing.has(loc) && Object.keys(old.files).length) {
+          const landed = hashPackageFiles(join(dir, loc));
+          if (!sameFiles(old.files, landed)) {
+            throw Object.assign(new Error(`${loc}: the files npm installed differ from the ones recorded in packsec.lock.json for ${old.name}@${old.version}`), { code: 'INSTALL_MISMATCH' });
+          }
+        }
+        records[loc] = old;
         continue;
       }
       const landed = hashPackageFiles(join(dir, loc));
       const expected = staged.analysis.files;
-      const differs = Object.keys(expected).length !== Object.keys(landed).length || Object.entries(expected).some(([f, h]) => landed[f] !== h);
-      if (differs) {
+      if (!sameFiles(expected, landed)) {
         throw Object.assign(new Error(`${loc}: the files npm installed differ from the ones packsec fetched and analysed (tarball ${node.integrity ?? node.resolved ?? '?'})`), { code: 'INSTALL_MISMATCH' });
       }
       const rec: LockRecord = { name: node.name, version: node.version, files: expected };
@@ -129,19 +130,28 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
     // Install scripts: only for packages the policy allows, only as reviewed (the review just happened).
     const next = nextEntries(review, plan, lock);
     const merged = mergePolicy(policy, lock?.inferred ?? null, next);
+    for (const name of options.allowScripts ?? []) {
+      const entry = merged.policy.packages[name];
+      if (entry) merged.policy.packages[name] = { ...entry, scripts: true };
+    }
+    // Scripts of the copies npm just wrote; a copy that was already there ran its scripts before.
     const withScripts = [...plan.nodes.entries()]
       .map(([location, node]) => ({ location, name: node.name, scripts: stage.copies.get(location)?.analysis.scripts ?? records[location]?.scripts ?? {} }))
-      .filter((c) => Object.keys(c.scripts).length > 0 && stage.copies.has(c.location));
+      .filter((c) => Object.keys(c.scripts).length > 0 && (plan.landing.has(c.location) || stage.copies.has(c.location)));
     const toRun = withScripts.filter((c) => merged.policy.packages[c.name]?.scripts === true);
     for (const c of withScripts) if (!toRun.includes(c)) result.scriptsSkipped.push({ name: c.name, events: Object.keys(c.scripts) });
-    if (toRun.length && options.runScripts) result.scripts = await options.runScripts(toRun, dir);
 
+    // The reviewed state is recorded before any script runs: scripts run under the new policy.
     const newLock: Lock = { lockfileVersion: 1, packages: records, inferred: next };
     if (lock?.app) newLock.app = lock.app;
     writePolicy(dir, merged.policy);
     writeLock(dir, newLock);
+    if (toRun.length && options.runScripts !== false) {
+      result.scripts = await runInstallScripts(toRun, dir, merged.policy, { onStart: (name, event) => options.onProgress?.(`running ${name} ${event}`) });
+    }
     result.policyChanges = { added: merged.added, removed: merged.removed, changed: merged.changed };
     if (plan.changes.length === 0) result.outcome = 'nothing-to-do';
+    if (result.scripts.some((r) => r.exit !== 0)) result.outcome = 'script-failed';
     result.timings.totalMs = Math.round(performance.now() - started);
     return result;
   } finally {
@@ -149,9 +159,7 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
   }
 }
 
-/** A stable digest of a review, so a CI job can accept exactly the change a human saw (`--accept=<digest>`). */
-export function reviewDigest(review: Review): string {
-  const h = createHash('sha256');
-  for (const p of review.packages) h.update(JSON.stringify([p.name, p.kind, p.to, p.capabilities, p.scripts.map((s) => [s.event, s.command])]));
-  return h.digest('hex').slice(0, 12);
+function sameFiles(expected: Record<string, string>, actual: Record<string, string>): boolean {
+  const keys = Object.keys(expected);
+  return keys.length === Object.keys(actual).length && keys.every((f) => actual[f] === expected[f]);
 }

@@ -26,6 +26,8 @@ export interface InstallPlan {
   changes: CopyChange[];
   /** Copies unchanged from what the lock recorded. */
   unchanged: number;
+  /** Locations npm will write: not in node_modules now, or another version or tarball there. */
+  landing: Set<string>;
 }
 
 /** The spec pacote fetches for a node: its resolved URL pinned by integrity, else name@version. */
@@ -76,9 +78,12 @@ export async function planInstall(command: NpmCommand, config: NpmConfig, lock: 
   } else {
     ideal = await arb.buildIdealTree({ ...config.flat, add: args });
   }
+  const actual = await arb.loadActual().catch(() => null);
   const nodes = new Map<string, ArbNode>();
   for (const [loc, node] of ideal.inventory) {
     if (node.isRoot || node.isLink || !loc.includes('node_modules/')) continue;
+    // npm skips optional packages built for another platform (esbuild's @esbuild/*): so does the gate.
+    if (node.optional && !fitsPlatform(node.package)) continue;
     nodes.set(loc, node);
   }
   const changes: CopyChange[] = [];
@@ -101,5 +106,22 @@ export async function planInstall(command: NpmCommand, config: NpmConfig, lock: 
     if (!nodes.has(loc)) changes.push({ location: loc, name: rec.name, packageName: rec.name, kind: 'removed', from: { version: rec.version } });
   }
   changes.sort((a, b) => (a.location < b.location ? -1 : a.location > b.location ? 1 : 0));
-  return { command, arb, ideal, nodes, changes, unchanged };
+  const landing = new Set<string>();
+  for (const [loc, node] of nodes) {
+    const there = actual?.inventory.get(loc);
+    if (!there || there.version !== node.version || (there.integrity && node.integrity && there.integrity !== node.integrity)) landing.add(loc);
+  }
+  return { command, arb, ideal, nodes, changes, unchanged, landing };
+}
+
+/** npm's os/cpu check: a list of allowed values, or of "!excluded" ones. */
+export function fitsPlatform(manifest: Record<string, unknown>, platform: string = process.platform, arch: string = process.arch): boolean {
+  const fits = (list: unknown, value: string): boolean => {
+    if (!Array.isArray(list) || list.length === 0) return true;
+    const values = list.filter((v): v is string => typeof v === 'string');
+    if (values.includes(`!${value}`)) return false;
+    const positive = values.filter((v) => !v.startsWith('!'));
+    return positive.length === 0 || positive.includes(value) || positive.includes('any');
+  };
+  return fits(manifest.os, platform) && fits(manifest.cpu, arch);
 }

@@ -1,7 +1,11 @@
 // `packsec install` / `npsm`: npm's install, ci, update and uninstall behind the install gate. npm's
 // own arguments pass through; packsec adds --accept, --json and its warnings.
+import { existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
+import { installScripts, readManifest } from '../../analyze/index.js';
+import { readLock, requirePolicy } from '../../policy/index.js';
+import { rebuildScripts } from '../../install/scripts.js';
 import { runGate, type GateResult } from '../../install/gate.js';
 import { loadNpmConfig } from '../../install/npm.js';
 import type { NpmCommand } from '../../install/plan.js';
@@ -17,6 +21,7 @@ const ALIASES: Record<string, NpmCommand> = {
   update: 'update', up: 'update', upgrade: 'update', udpate: 'update',
   uninstall: 'uninstall', remove: 'uninstall', rm: 'uninstall', r: 'uninstall', un: 'uninstall', unlink: 'uninstall',
 };
+const REBUILD = new Set(['rebuild', 'rb']);
 
 export const USAGE = `npsm [install|ci|update|uninstall] [npm arguments…] [--accept] [--json]
 
@@ -24,8 +29,10 @@ export const USAGE = `npsm [install|ci|update|uninstall] [npm arguments…] [--a
   npsm ci                 npm ci: exactly the lockfile, refused if anything in it is unreviewed and widens a capability
   npsm update [<pkg>…]    npm update through the gate
   npsm uninstall <pkg>…   npm uninstall (removals never need review)
+  npsm rebuild [<pkg>…]   run the allowed, reviewed install scripts again
 
   --accept                accept the capability changes shown (for CI after a review; on a TTY you are asked)
+  --allow-scripts <names> allow these packages' install scripts (comma-separated), recorded in the policy
   --min-release-age <days>  flag versions published less than this long ago (npm's own option; default 1)
   --json                  one JSON document on stdout
 Every other argument is npm's (--save-dev, --registry, --prefix, …); .npmrc files apply as with npm.
@@ -42,12 +49,21 @@ export const installCommand: Command<GateResult> = {
     let json = false;
     const npmArgs: string[] = [];
     let sub: NpmCommand | null = null;
-    for (const a of argv) {
+    const allowScripts: string[] = [];
+    let rebuild = false;
+    for (let i = 0; i < argv.length; i++) {
+      const a = argv[i]!;
       if (a === '--accept' || a === '--yes' || a === '-y') accept = true;
       else if (a === '--json') json = true;
-      else if (sub === null && !a.startsWith('-') && ALIASES[a]) sub = ALIASES[a]!;
+      else if (a === '--allow-scripts' || a.startsWith('--allow-scripts=')) {
+        const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
+        if (!v) throw new CliError('USAGE', '--allow-scripts needs package names, e.g. --allow-scripts=esbuild,sharp');
+        allowScripts.push(...v.split(',').map((n) => n.trim()).filter(Boolean));
+      } else if (sub === null && !rebuild && !a.startsWith('-') && REBUILD.has(a)) rebuild = true;
+      else if (sub === null && !rebuild && !a.startsWith('-') && ALIASES[a]) sub = ALIASES[a]!;
       else npmArgs.push(a);
     }
+    if (rebuild) return rebuildCommand(npmArgs, json, display);
     if (argv.length && !argv[0]!.startsWith('-') && !ALIASES[argv[0]!] && sub === null) {
       throw new CliError('USAGE', `npsm: unknown npm command "${argv[0]}"`, 'npsm runs install, ci, update and uninstall; use npm for everything else');
     }
@@ -60,6 +76,7 @@ export const installCommand: Command<GateResult> = {
       command,
       config,
       accept,
+      allowScripts,
       confirm: ask ? (review) => confirm(review, display) : null,
       warnings: (_plan, packuments) => installWarnings(packuments, { now: new Date(), minReleaseAgeMinutes: minAgeDays * 24 * 60 }),
       onProgress: (text) => display.progress(text),
@@ -75,6 +92,34 @@ export const installCommand: Command<GateResult> = {
   },
   print() {},
 };
+
+async function rebuildCommand(args: string[], json: boolean, display: Display): Promise<{ exit: number; data: GateResult }> {
+  const config = await loadNpmConfig('rebuild', args, process.cwd());
+  const dir = config.localPrefix;
+  const policy = requirePolicy(dir);
+  const lock = readLock(dir);
+  if (!lock) throw new CliError('NO_PROJECT', `no packsec.lock.json in ${dir}`, 'install with npsm (or run `packsec init`) first');
+  const installed = (location: string): Record<string, string> | null => {
+    const pkgDir = join(dir, location);
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(join(pkgDir, 'package.json'));
+    } catch {
+      return null;
+    }
+    return installScripts(readManifest(bytes), existsSync(join(pkgDir, 'binding.gyp')));
+  };
+  const { ran, skipped } = await rebuildScripts(dir, policy, lock.packages, installed, config.positionals);
+  const data = { ran, skipped } as unknown as GateResult;
+  if (json) display.result({ ran, skipped });
+  else {
+    for (const s of ran) display.out(`ran ${s.name} ${s.event} (${JSON.stringify(s.command)}), contained: ${s.exit === 0 ? 'ok' : `failed with exit ${s.exit ?? 'signal'}`} (${s.ms} ms)`);
+    for (const s of ran) if (s.output) for (const line of s.output.split('\n')) display.out(`    | ${line}`);
+    for (const s of skipped) display.out(`skipped ${s.location}: ${s.reason}`);
+    if (!ran.length && !skipped.length) display.out('npsm rebuild: no install scripts to run');
+  }
+  return { exit: ran.some((r) => r.exit !== 0) ? 1 : 0, data };
+}
 
 function numberOr(v: unknown, fallback: number): number {
   const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN;
@@ -142,14 +187,18 @@ function printResult(r: GateResult, d: Display): void {
     d.out(`  node_modules, package.json and the lockfile are unchanged. After reviewing the above, run again with --accept.`);
     return;
   }
-  for (const s of r.scripts) d.out(`  ran ${s.name} ${s.event}: exit ${s.exit ?? 'signal'} (${s.ms} ms)`);
+  for (const s of r.scripts) {
+    d.out(`  ran ${s.name} ${s.event} (${JSON.stringify(s.command)}), contained: ${s.exit === 0 ? 'ok' : c.red(`failed with exit ${s.exit ?? 'signal'}`)} (${s.ms} ms)`);
+    if (s.output) for (const line of s.output.split('\n')) d.out(c.dim(`    | ${line}`));
+  }
   if (r.scriptsSkipped.length) {
     d.out(c.dim(`  install scripts not run (not allowed by the policy): ${r.scriptsSkipped.map((s) => `${s.name} (${s.events.join(', ')})`).join(', ')}`));
-    d.out(c.dim(`  to allow one, set "scripts": true in its packsec.policy.json entry and run npsm again`));
+    d.out(c.dim('  to allow one: `npsm install --allow-scripts=<name>`, or set "scripts": true in its packsec.policy.json entry and run `npsm rebuild <name>`'));
   }
   const pc = r.policyChanges;
   if (pc && (pc.added.length || pc.removed.length || pc.changed.length)) {
     d.out(`  policy: ${pc.added.length} added, ${pc.changed.length} changed, ${pc.removed.length} removed; wrote packsec.policy.json and packsec.lock.json`);
   }
-  d.out(r.outcome === 'nothing-to-do' ? 'npsm: up to date' : `npsm: installed in ${(r.timings.totalMs / 1000).toFixed(1)} s`);
+  if (r.outcome === 'script-failed') d.out(c.red('npsm: installed, but an install script failed (above)'));
+  else d.out(r.outcome === 'nothing-to-do' ? 'npsm: up to date' : `npsm: installed in ${(r.timings.totalMs / 1000).toFixed(1)} s`);
 }
