@@ -30,6 +30,7 @@ const HINTS: Record<string, { exit: number; hint?: string }> = {
   NPM_CI_NO_LOCK: { exit: 2 },
   NPM_CI_OUT_OF_SYNC: { exit: 2 },
   NPM_ERROR: { exit: 2 },
+  POPULAR_LIST_INVALID: { exit: 2 },
 };
 
 export interface Failure {

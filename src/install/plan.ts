@@ -56,6 +56,18 @@ function sameCopy(rec: LockRecord | undefined, node: ArbNode): boolean {
  * never reviewed: every copy counts as added.
  */
 export async function planInstall(command: NpmCommand, config: NpmConfig, lock: Lock | null): Promise<InstallPlan> {
+  try {
+    return await plan(command, config, lock);
+  } catch (err) {
+    const e = err as Error & { code?: unknown };
+    if (typeof e.code === 'string' && /^E[A-Z0-9]+$/.test(e.code)) {
+      throw Object.assign(new Error(`npm could not resolve the tree: ${e.message} (${e.code})`), { code: 'NPM_ERROR' });
+    }
+    throw err;
+  }
+}
+
+async function plan(command: NpmCommand, config: NpmConfig, lock: Lock | null): Promise<InstallPlan> {
   const arb = arborist({ ...config.flat, path: config.localPrefix, ignoreScripts: true, audit: false, fund: false });
   const args = config.positionals;
   let ideal: ArbTree;

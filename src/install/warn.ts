@@ -1,18 +1,29 @@
 // Connects the install warnings to the gate: for each added or updated copy, the checks that need
 // its registry document (publish time, deprecation, publishers, typosquats).
 import type { InstallWarning, WarningCheck } from './review.js';
+import { checkPackage, loadPopularList, type Packument } from './warnings.js';
 
 export function installWarnings(packuments: Map<string, Record<string, unknown>>, options: { now: Date; minReleaseAgeMinutes: number }): WarningCheck {
-  return ({ packageName, version }) => {
-    const out: InstallWarning[] = [];
+  const popular = loadPopularList();
+  return ({ packageName, version, previousVersion }) => {
     const doc = packuments.get(packageName);
-    const time = (doc?.time as Record<string, unknown> | undefined)?.[version];
-    if (options.minReleaseAgeMinutes > 0 && typeof time === 'string') {
-      const age = (options.now.getTime() - Date.parse(time)) / 60_000;
-      if (age < options.minReleaseAgeMinutes) {
-        out.push({ kind: 'fresh', package: packageName, version, severity: 'block', message: `${packageName}@${version} was published ${Math.max(0, Math.round(age))} minutes ago (minimum release age: ${options.minReleaseAgeMinutes} minutes)` });
-      }
+    if (!doc) {
+      const typosquat = checkPackage({ name: packageName, version, packument: { name: packageName, versions: {} } as unknown as Packument, now: options.now, minReleaseAgeMinutes: 0, popular })
+        .filter((w) => w.kind === 'typosquat');
+      return typosquat.map(toInstallWarning);
     }
-    return out;
+    return checkPackage({
+      name: packageName,
+      version,
+      packument: doc as unknown as Packument,
+      ...(previousVersion ? { previousVersion } : {}),
+      now: options.now,
+      minReleaseAgeMinutes: options.minReleaseAgeMinutes,
+      popular,
+    }).map(toInstallWarning);
   };
+}
+
+function toInstallWarning(w: { kind: string; package: string; version: string; message: string; severity: 'block' | 'warn'; detail: Record<string, unknown> }): InstallWarning {
+  return { kind: w.kind, package: w.package, version: w.version, message: w.message, severity: w.severity, detail: w.detail };
 }
