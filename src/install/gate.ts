@@ -30,6 +30,8 @@ export interface GateOptions {
 export interface GateResult {
   projectDir: string;
   command: NpmCommand;
+  /** No packsec.policy.json before this install. */
+  firstRun: boolean;
   changes: CopyChange[];
   unchanged: number;
   review: Review;
@@ -63,6 +65,7 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
     const result: GateResult = {
       projectDir: dir,
       command: options.command,
+      firstRun: policy === null,
       changes: plan.changes,
       unchanged: plan.unchanged,
       review,

@@ -185,6 +185,7 @@ function printResult(r: GateResult, d: Display): void {
     const names = r.review.packages.filter((p) => p.escalations.length).map((p) => `${p.name} (${p.escalations.join('; ')})`);
     for (const n of names) d.out(`  ${n}`);
     d.out(`  node_modules, package.json and the lockfile are unchanged. After reviewing the above, run again with --accept.`);
+    if (r.firstRun) d.out(`  This project has no packsec.policy.json yet: \`packsec init\` records what is installed now, so that npsm only asks about what changes.`);
     return;
   }
   for (const s of r.scripts) {
