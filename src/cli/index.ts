@@ -5,12 +5,13 @@ import { parse } from './args.js';
 import type { Command } from './command.js';
 import { explainCommand } from './commands/explain.js';
 import { initCommand } from './commands/init.js';
+import { registryCommand } from './commands/registry.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { createDisplay } from './display.js';
 import { CliError, describeError } from './errors.js';
 
-const COMMANDS: Command<any>[] = [initCommand, explainCommand, reportCommand, runCommand];
+const COMMANDS: Command<any>[] = [initCommand, explainCommand, reportCommand, runCommand, registryCommand];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -66,7 +67,10 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const result = await command.run(values, positionals, display);
-    if (display.json) display.result(result.data);
+    // Long-running commands (the registry) report as they go and return no final document.
+    if (display.json) {
+      if (result.data !== undefined) display.result(result.data);
+    }
     else command.print(result, display);
     return result.exit;
   } catch (err) {
