@@ -82,5 +82,5 @@ export function tarballFileName(name: string, version: string): string {
 
 /** The URL path of a package: "@scope/name" keeps its slash (npm accepts both spellings). */
 export function packagePath(name: string): string {
-  return name.split('/').map(encodeURIComponent).join('/');
+  return name.split('/').map((s) => encodeURIComponent(s).replace(/^%40/, '@')).join('/');
 }

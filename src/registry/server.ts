@@ -555,16 +555,18 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
         const path = (req.url ?? '').split('?')[0]!.slice(0, 300);
         log(`${req.socket.remoteAddress ?? '-'} ${req.method} ${path} ${res.statusCode} ${ms.toFixed(1)}ms${r?.user ? ` ${r.user}` : ''}`);
       });
-      let url: URL;
-      try {
-        url = new URL(req.url ?? '/', 'http://registry.invalid');
-      } catch {
+      // The path is taken literally, not normalised as URL() would ("/a/%2e%2e" is not "/"), so
+      // every segment reaches the name checks as sent.
+      const target = req.url ?? '';
+      const q = target.indexOf('?');
+      const pathname = q < 0 ? target : target.slice(0, q);
+      if (!pathname.startsWith('/')) {
         sendError(res, new RegistryError('BAD_REQUEST', 'malformed request URL'));
         return;
       }
-      r = new Request(ctx, req, res, url.searchParams);
-      route(r, url.pathname).catch((err: unknown) => {
-        if (!(err instanceof RegistryError)) process.stderr.write(`packsec registry: ${req.method} ${url.pathname}: ${(err as Error)?.stack ?? String(err)}\n`);
+      r = new Request(ctx, req, res, new URLSearchParams(q < 0 ? '' : target.slice(q + 1)));
+      route(r, pathname).catch((err: unknown) => {
+        if (!(err instanceof RegistryError)) process.stderr.write(`packsec registry: ${req.method} ${pathname.slice(0, 300)}: ${(err as Error)?.stack ?? String(err)}\n`);
         sendError(res, err);
         // Stop reading an oversized or abandoned body; the answer says why.
         if (!req.complete) res.on('finish', () => setTimeout(() => req.socket.destroy(), 1000).unref());
