@@ -8,6 +8,8 @@ export interface Display {
   out(text: string): void;
   /** One JSON document to stdout. */
   result(data: unknown): void;
+  /** One compact JSON line to stdout, for long-running commands that report events (a server's URL). */
+  line(data: unknown): void;
   progress(text: string): void;
   endProgress(): void;
   color: Colors;
@@ -44,6 +46,9 @@ export function createDisplay(options: { json: boolean; quiet: boolean }, stream
     },
     result(data) {
       process.stdout.write(JSON.stringify(data, null, 2) + '\n');
+    },
+    line(data) {
+      process.stdout.write(JSON.stringify(data) + '\n');
     },
     progress(text) {
       if (!tty || options.quiet) return;

@@ -1,7 +1,8 @@
 // Maps every domain error code to its message, a hint and an exit code (0 ok, 1 found a problem, 2 bad input).
 import { PolicyError } from '../policy/index.js';
+import { RegistryError } from '../registry/index.js';
 
-export type CliErrorCode = 'USAGE' | 'NO_PROJECT' | 'NO_NODE_MODULES' | 'UNKNOWN_PACKAGE';
+export type CliErrorCode = 'USAGE' | 'NO_PROJECT' | 'NO_NODE_MODULES' | 'UNKNOWN_PACKAGE' | 'SERVER';
 
 export class CliError extends Error {
   override readonly name = 'CliError';
@@ -19,6 +20,7 @@ const HINTS: Record<string, { exit: number; hint?: string }> = {
   NO_PROJECT: { exit: 2 },
   NO_NODE_MODULES: { exit: 2, hint: 'install dependencies first (`npm install`, or `npsm install`)' },
   UNKNOWN_PACKAGE: { exit: 2 },
+  SERVER: { exit: 2 },
   POLICY_NOT_FOUND: { exit: 2, hint: 'run `packsec init` to create one' },
   POLICY_PARSE: { exit: 2, hint: 'fix the file, or delete it and run `packsec init`' },
   POLICY_INVALID: { exit: 2, hint: 'the policy format is described in docs/policy.md' },
@@ -45,6 +47,9 @@ export function describeError(err: unknown): Failure {
     const entry = HINTS[err.code] ?? { exit: 2 };
     const hint = (err instanceof CliError ? err.hint : undefined) ?? entry.hint;
     return { code: err.code, message: err.message, exit: entry.exit, ...(hint ? { hint } : {}) };
+  }
+  if (err instanceof RegistryError) {
+    return { code: err.code, message: err.message, exit: 2, ...(err.hint ? { hint: err.hint } : {}) };
   }
   const e = err as Error & { code?: unknown };
   if (typeof e?.code === 'string' && e.code in HINTS) {

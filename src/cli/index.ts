@@ -8,12 +8,13 @@ import { diffCommand } from './commands/diff.js';
 import { explainCommand } from './commands/explain.js';
 import { initCommand } from './commands/init.js';
 import { installCommand } from './commands/install.js';
+import { registryCommand } from './commands/registry.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { createDisplay } from './display.js';
 import { CliError, describeError } from './errors.js';
 
-const COMMANDS: Command<any>[] = [initCommand, explainCommand, reportCommand, runCommand, installCommand, checkCommand, diffCommand];
+const COMMANDS: Command<any>[] = [initCommand, explainCommand, reportCommand, runCommand, installCommand, checkCommand, diffCommand, registryCommand];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -69,7 +70,10 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const result = await command.run(values, positionals, display);
-    if (display.json) display.result(result.data);
+    // Long-running commands (the registry) report as they go and return no final document.
+    if (display.json) {
+      if (result.data !== undefined) display.result(result.data);
+    }
     else command.print(result, display);
     return result.exit;
   } catch (err) {

@@ -1,0 +1,94 @@
+// Users, passwords and tokens: scrypt password hashes, random bearer tokens stored only as their
+// SHA-256, and the one function that turns an Authorization header into a user (or a refusal).
+import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { RegistryError } from './errors.js';
+import { validateUserName } from './names.js';
+import type { FileStore, TokenRecord, UserRecord } from './storage.js';
+
+const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32 };
+
+function scryptAsync(password: string, salt: Buffer, params: { N: number; r: number; p: number; keylen: number }): Promise<Buffer> {
+  return new Promise((done, fail) => {
+    scrypt(password, salt, params.keylen, { N: params.N, r: params.r, p: params.p, maxmem: 64 * 1024 * 1024 }, (err, key) => (err ? fail(err) : done(key)));
+  });
+}
+
+/** `scrypt$N$r$p$salt$hash` (base64), so the parameters can be raised later without breaking old hashes. */
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const hash = await scryptAsync(password, salt, SCRYPT);
+  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64'), hash.toString('base64')].join('$');
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const [kind, n, r, p, salt, hash] = stored.split('$');
+  if (kind !== 'scrypt' || !salt || !hash) return false;
+  const expected = Buffer.from(hash, 'base64');
+  const actual = await scryptAsync(password, Buffer.from(salt, 'base64'), { N: Number(n), r: Number(r), p: Number(p), keylen: expected.length });
+  return timingSafeEqual(actual, expected);
+}
+
+export function tokenKey(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export interface NewToken {
+  token: string;
+  record: TokenRecord;
+}
+
+/** A new random token for `user`; the store keeps only its hash. */
+export function issueToken(store: FileStore, user: string, options: { readonly?: boolean } = {}): NewToken {
+  const token = `npsec_${randomBytes(30).toString('base64url')}`;
+  const record: TokenRecord = { key: tokenKey(token), user, createdAt: new Date().toISOString(), readonly: options.readonly === true, preview: token.slice(0, 12) };
+  store.writeToken(record);
+  return { token, record };
+}
+
+/** The user, created without a password if needed, and a new token for them (`packsec registry token`). */
+export function createUserToken(store: FileStore, name: string, options: { email?: string; readonly?: boolean } = {}): NewToken & { created: boolean } {
+  validateUserName(name);
+  const created = store.createUser({ name, ...(options.email ? { email: options.email } : {}), createdAt: new Date().toISOString() });
+  return { ...issueToken(store, name, options), created };
+}
+
+export interface Caller {
+  user: UserRecord;
+  /** The token used, absent for HTTP basic auth. */
+  token?: TokenRecord;
+  readonly: boolean;
+}
+
+/**
+ * Who is calling: null without credentials; a bad token or password is a 401 rather than anonymous
+ * access, so a client with a revoked token learns why instead of seeing only public data.
+ */
+export async function authenticate(store: FileStore, header: string | undefined): Promise<Caller | null> {
+  if (!header) return null;
+  const space = header.indexOf(' ');
+  const scheme = header.slice(0, space < 0 ? header.length : space).toLowerCase();
+  const value = space < 0 ? '' : header.slice(space + 1).trim();
+  if (scheme === 'bearer') {
+    if (!value || value.length > 512) throw new RegistryError('UNAUTHORIZED', 'invalid token');
+    const token = await store.readToken(tokenKey(value));
+    if (!token) throw new RegistryError('UNAUTHORIZED', 'invalid or revoked token');
+    const user = await store.readUser(token.user);
+    if (!user) throw new RegistryError('UNAUTHORIZED', 'the token belongs to a user who no longer exists');
+    return { user, token, readonly: token.readonly };
+  }
+  if (scheme === 'basic') {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    const name = decoded.slice(0, colon);
+    const password = decoded.slice(colon + 1);
+    let user: UserRecord | null = null;
+    try {
+      user = colon > 0 ? await store.readUser(validateUserName(name)) : null;
+    } catch {
+      user = null;
+    }
+    if (!user?.password || !(await verifyPassword(password, user.password))) throw new RegistryError('UNAUTHORIZED', 'incorrect user name or password');
+    return { user, readonly: false };
+  }
+  throw new RegistryError('UNAUTHORIZED', `unsupported authorization scheme "${scheme.slice(0, 20)}"`);
+}

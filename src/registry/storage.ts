@@ -1,0 +1,321 @@
+// The registry's data folder: one JSON record per package (every version with its state), tarballs
+// next to it, users, hashed tokens and the index of pending requests. All writes are atomic; writes to
+// one package are serialised in this process. The store is an interface, so a database can replace it.
+import { existsSync, mkdirSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
+import { writeFileAtomic } from '../util/atomic.js';
+import { RegistryError } from './errors.js';
+import { validatePackageName, validateUserName } from './names.js';
+import type { Signature } from './signing.js';
+
+/** public: in packuments and downloadable; pending: waiting for approval; rejected: discarded, its number burned. */
+export type VersionState = 'public' | 'pending' | 'rejected';
+
+export interface Person {
+  name: string;
+  email?: string;
+}
+
+export interface Attestation {
+  predicateType: string;
+  bundle: unknown;
+}
+
+export interface VersionRecord {
+  state: VersionState;
+  /** The manifest as published (package.json plus the npm fields kept), without `dist`. */
+  manifest: Record<string, unknown>;
+  /** File name of the tarball in the package's folder. */
+  tarball: string;
+  /** sha512 SRI of the tarball. */
+  integrity: string;
+  /** sha1 hex of the tarball (npm's legacy `shasum`). */
+  shasum: string;
+  size: number;
+  fileCount: number;
+  unpackedSize: number;
+  /** When the tarball was uploaded. */
+  uploadedAt: string;
+  /** When the version became public: the packument's `time[version]`. */
+  publishedAt?: string;
+  npmUser: Person;
+  /** The dist-tag the publisher asked for; applied when the version becomes public. */
+  tag?: string;
+  signatures: Signature[];
+  /** File name of the attestation bundles (`{ attestations: [...] }`), when the publish carried any. */
+  attestations?: string;
+  predicateTypes?: string[];
+  /** The id of its approval request while (or since) it was pending. */
+  stageId?: string;
+  rejectedAt?: string;
+}
+
+export interface PackageRecord {
+  format: 1;
+  name: string;
+  createdAt: string;
+  modifiedAt: string;
+  /** Revision counter, exposed as CouchDB's `_rev` for clients that send it back. */
+  rev: number;
+  distTags: Record<string, string>;
+  maintainers: Person[];
+  versions: Record<string, VersionRecord>;
+}
+
+export interface UserRecord {
+  name: string;
+  email?: string;
+  /** scrypt hash (see auth.ts); absent for users who only have tokens. */
+  password?: string;
+  createdAt: string;
+}
+
+export interface TokenRecord {
+  /** SHA-256 hex of the token; the token itself is never stored. */
+  key: string;
+  user: string;
+  createdAt: string;
+  readonly: boolean;
+  /** The first characters of the token, to recognise it in `npm token list`. */
+  preview: string;
+}
+
+export interface StageRef {
+  id: string;
+  packageName: string;
+  version: string;
+}
+
+const FORMAT_FILE = 'registry.json';
+const FORMAT = 1;
+
+export class FileStore {
+  readonly dir: string;
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  constructor(dir: string) {
+    this.dir = resolve(dir);
+  }
+
+  /** Creates the folder layout, or checks that an existing folder is a registry data folder of this format. */
+  init(): void {
+    try {
+      mkdirSync(this.dir, { recursive: true });
+      for (const sub of ['packages', 'users', 'tokens', 'stage']) mkdirSync(join(this.dir, sub), { recursive: true });
+    } catch (err) {
+      throw new RegistryError('DATA_DIR', `cannot create the registry data folder ${this.dir}: ${(err as Error).message}`);
+    }
+    const marker = join(this.dir, FORMAT_FILE);
+    if (!existsSync(marker)) {
+      writeFileAtomic(marker, JSON.stringify({ format: FORMAT, createdAt: new Date().toISOString() }, null, 2) + '\n');
+      return;
+    }
+    const meta = this.readJsonSync<{ format?: unknown }>(marker);
+    if (meta?.format !== FORMAT) throw new RegistryError('DATA_CORRUPT', `${marker}: expected format ${FORMAT}, got ${JSON.stringify(meta?.format)}`);
+  }
+
+  private readJsonSync<T>(file: string): T | null {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw new RegistryError('DATA_DIR', `cannot read ${file}: ${(err as Error).message}`);
+    }
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new RegistryError('DATA_CORRUPT', `${file}: not valid JSON`);
+    }
+  }
+
+  private async readJson<T>(file: string): Promise<T | null> {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw new RegistryError('DATA_DIR', `cannot read ${file}: ${(err as Error).message}`);
+    }
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new RegistryError('DATA_CORRUPT', `${file}: not valid JSON`);
+    }
+  }
+
+  private writeJson(file: string, value: unknown): void {
+    writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
+  }
+
+  /** packages/<name>/ ("@scope/name" is two folders, as in node_modules). */
+  packageDir(name: string): string {
+    validatePackageName(name);
+    const root = join(this.dir, 'packages');
+    const dir = resolve(root, ...name.split('/'));
+    // The name rules already exclude traversal; this is the second lock on the door.
+    if (!dir.startsWith(root + sep)) throw new RegistryError('BAD_NAME', `invalid package name ${JSON.stringify(name)}`);
+    return dir;
+  }
+
+  private packageFile(name: string, file: string): string {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(file) || file === 'record.json') {
+      throw new RegistryError('BAD_NAME', `invalid file name ${JSON.stringify(file.slice(0, 100))}`);
+    }
+    return join(this.packageDir(name), file);
+  }
+
+  async readPackage(name: string): Promise<PackageRecord | null> {
+    return this.readJson<PackageRecord>(join(this.packageDir(name), 'record.json'));
+  }
+
+  writePackage(record: PackageRecord): void {
+    const dir = this.packageDir(record.name);
+    mkdirSync(dir, { recursive: true });
+    this.writeJson(join(dir, 'record.json'), record);
+  }
+
+  /** Names of every package with a record. */
+  listPackages(): string[] {
+    const root = join(this.dir, 'packages');
+    const names: string[] = [];
+    const visit = (dir: string, scope: string) => {
+      let entries;
+      try {
+        entries = readdirSync(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const e of entries) {
+        if (!e.isDirectory()) continue;
+        if (!scope && e.name.startsWith('@')) visit(join(dir, e.name), e.name);
+        else if (existsSync(join(dir, e.name, 'record.json'))) names.push(scope ? `${scope}/${e.name}` : e.name);
+      }
+    };
+    visit(root, '');
+    return names.sort();
+  }
+
+  writePackageFile(name: string, file: string, data: Uint8Array | string): void {
+    mkdirSync(this.packageDir(name), { recursive: true });
+    writeFileAtomic(this.packageFile(name, file), data);
+  }
+
+  async readPackageFile(name: string, file: string): Promise<Buffer | null> {
+    try {
+      return await readFile(this.packageFile(name, file));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  }
+
+  deletePackageFile(name: string, file: string): void {
+    try {
+      unlinkSync(this.packageFile(name, file));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+
+  /** Runs `fn` after every earlier call for the same key has finished (one writer per package). */
+  async withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.locks.get(key) ?? Promise.resolve();
+    const run = before.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    this.locks.set(key, tail);
+    try {
+      return await run;
+    } finally {
+      if (this.locks.get(key) === tail) this.locks.delete(key);
+    }
+  }
+
+  // Users and tokens are written by the server and by `packsec registry token` in another process:
+  // each lives in its own file, created exclusively or replaced atomically, so neither loses the other's writes.
+
+  async readUser(name: string): Promise<UserRecord | null> {
+    return this.readJson<UserRecord>(join(this.dir, 'users', `${validateUserName(name)}.json`));
+  }
+
+  /** Creates a user; false if one by that name already exists. */
+  createUser(user: UserRecord): boolean {
+    const file = join(this.dir, 'users', `${validateUserName(user.name)}.json`);
+    try {
+      writeFileSync(file, JSON.stringify(user, null, 2) + '\n', { flag: 'wx', mode: 0o600 });
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw err;
+    }
+  }
+
+  writeUser(user: UserRecord): void {
+    this.writeJson(join(this.dir, 'users', `${validateUserName(user.name)}.json`), user);
+  }
+
+  private tokenFile(key: string): string {
+    if (!/^[0-9a-f]{64}$/.test(key)) throw new RegistryError('BAD_REQUEST', 'invalid token key');
+    return join(this.dir, 'tokens', `${key}.json`);
+  }
+
+  async readToken(key: string): Promise<TokenRecord | null> {
+    return this.readJson<TokenRecord>(this.tokenFile(key));
+  }
+
+  writeToken(token: TokenRecord): void {
+    this.writeJson(this.tokenFile(token.key), token);
+  }
+
+  deleteToken(key: string): boolean {
+    try {
+      unlinkSync(this.tokenFile(key));
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
+    }
+  }
+
+  async listTokens(user: string): Promise<TokenRecord[]> {
+    const out: TokenRecord[] = [];
+    for (const f of readdirSync(join(this.dir, 'tokens'))) {
+      if (!/^[0-9a-f]{64}\.json$/.test(f)) continue;
+      const t = await this.readToken(f.slice(0, 64));
+      if (t && t.user === user) out.push(t);
+    }
+    return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  private stageFile(id: string): string {
+    if (!/^[0-9a-f-]{36}$/.test(id)) throw new RegistryError('NOT_FOUND', 'no such staged version');
+    return join(this.dir, 'stage', `${id}.json`);
+  }
+
+  async readStage(id: string): Promise<StageRef | null> {
+    return this.readJson<StageRef>(this.stageFile(id));
+  }
+
+  writeStage(ref: StageRef): void {
+    this.writeJson(this.stageFile(ref.id), ref);
+  }
+
+  deleteStage(id: string): void {
+    try {
+      unlinkSync(this.stageFile(id));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+
+  async listStages(): Promise<StageRef[]> {
+    const out: StageRef[] = [];
+    for (const f of readdirSync(join(this.dir, 'stage'))) {
+      if (!f.endsWith('.json') || f.startsWith('.')) continue;
+      const ref = await this.readStage(f.slice(0, -5)).catch(() => null);
+      if (ref) out.push(ref);
+    }
+    return out;
+  }
+}

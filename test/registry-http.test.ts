@@ -1,0 +1,504 @@
+// The registry over HTTP, in process: npm's protocol (publish, packuments, tarballs, dist-tags, users,
+// tokens), signatures, pending versions, the upstream proxy, and refusals of bad input.
+import assert from 'node:assert/strict';
+import { createHash, createPublicKey, verify } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import {
+  createTarball, createUserToken, FileStore, readTarball, seedPackage, settleVersion, startRegistry, verifySignature,
+  type RunningRegistry,
+} from '../src/registry/index.js';
+import { runCli } from './helpers.js';
+import { tmpDir } from './registry-helpers.js';
+
+interface Answer {
+  status: number;
+  body: any;
+  headers: Headers;
+}
+
+async function call(base: string, method: string, path: string, options: { token?: string; body?: unknown; raw?: string | Buffer; accept?: string; basic?: string } = {}): Promise<Answer> {
+  const headers: Record<string, string> = {};
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (options.basic) headers.authorization = `Basic ${Buffer.from(options.basic).toString('base64')}`;
+  if (options.accept) headers.accept = options.accept;
+  let body: string | Buffer | undefined;
+  if (options.raw !== undefined) body = options.raw;
+  else if (options.body !== undefined) body = JSON.stringify(options.body);
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(base + path, { method, headers, ...(body !== undefined ? { body } : {}) });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON (a tarball)
+  }
+  return { status: res.status, body: parsed, headers: res.headers };
+}
+
+/** Sends bytes exactly as given (fetch would normalise the path) and returns the whole answer. */
+function raw(base: string, request: string): Promise<string> {
+  return new Promise((done) => {
+    const s = connect(Number(new URL(base).port), '127.0.0.1', () => s.write(request));
+    let text = '';
+    s.on('data', (d) => (text += d));
+    s.on('close', () => done(text));
+  });
+}
+
+function sri(data: Buffer): string {
+  return `sha512-${createHash('sha512').update(data).digest('base64')}`;
+}
+
+/** The document `npm publish` sends. */
+function publishBody(name: string, version: string, options: { tag?: string; tarball?: Buffer; integrity?: string; manifest?: Record<string, unknown> } = {}) {
+  const manifest = { name, version, description: `${name} test`, ...options.manifest };
+  const tarball = options.tarball ?? createTarball({ 'package.json': JSON.stringify(manifest), 'index.js': `module.exports = '${version}';\n` });
+  const file = `${name}-${version}.tgz`;
+  return {
+    _id: name, name, 'dist-tags': { [options.tag ?? 'latest']: version }, access: 'public',
+    versions: { [version]: { ...manifest, _id: `${name}@${version}`, dist: { integrity: options.integrity ?? sri(tarball), shasum: createHash('sha1').update(tarball).digest('hex'), tarball: `http://x/${file}` } } },
+    _attachments: { [file]: { content_type: 'application/octet-stream', data: tarball.toString('base64'), length: tarball.length } },
+  };
+}
+
+function tree(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string, rel: string) => {
+    for (const e of readdirSync(d)) {
+      const p = join(d, e);
+      if (statSync(p).isDirectory()) walk(p, `${rel}${e}/`);
+      else if (e !== 'server.pid') out.push(`${rel}${e}:${createHash('sha1').update(readFileSync(p)).digest('hex')}`);
+    }
+  };
+  walk(dir, '');
+  return out.sort();
+}
+
+describe('registry: publish and read', () => {
+  let reg: RunningRegistry;
+  let data: string;
+  let alice: string;
+  let bob: string;
+  before(async () => {
+    data = tmpDir('packsec-reg-');
+    reg = await startRegistry({ dataDir: data, port: 0, limits: { maxTarballBytes: 64 * 1024, maxUnpackedBytes: 4 * 1024 * 1024 } });
+    const store = new FileStore(data);
+    alice = createUserToken(store, 'alice', { email: 'alice@example.com' }).token;
+    bob = createUserToken(store, 'bob').token;
+  });
+  after(() => reg.close());
+
+  it('answers ping and serves its key in npm\'s format', async () => {
+    assert.deepEqual((await call(reg.url, 'GET', '/-/ping')).body, {});
+    const { body } = await call(reg.url, 'GET', '/-/npm/v1/keys');
+    assert.equal(body.keys.length, 1);
+    const key = body.keys[0];
+    assert.deepEqual(Object.keys(key).sort(), ['expires', 'key', 'keyid', 'keytype', 'scheme']);
+    assert.equal(key.expires, null);
+    assert.equal(key.keytype, 'ecdsa-sha2-nistp256');
+    assert.equal(key.scheme, 'ecdsa-sha2-nistp256');
+    assert.equal(key.keyid, `SHA256:${createHash('sha256').update(Buffer.from(key.key, 'base64')).digest('base64')}`);
+    assert.equal(key.keyid, reg.keyid);
+  });
+
+  it('publishes, and serves the full and the abbreviated packument with signed dist', async () => {
+    const body = publishBody('left-pad', '1.0.0', { manifest: { scripts: { postinstall: 'node x.js' }, dependencies: { a: '^1.0.0' } } });
+    const put = await call(reg.url, 'PUT', '/left-pad', { token: alice, body });
+    assert.equal(put.status, 201, JSON.stringify(put.body));
+    const full = (await call(reg.url, 'GET', '/left-pad')).body;
+    assert.equal(full.name, 'left-pad');
+    assert.deepEqual(full['dist-tags'], { latest: '1.0.0' });
+    assert.equal(full.description, 'left-pad test');
+    assert.ok(full.time.created && full.time.modified && full.time['1.0.0']);
+    assert.deepEqual(full.maintainers, [{ name: 'alice', email: 'alice@example.com' }]);
+    const v = full.versions['1.0.0'];
+    assert.deepEqual(v._npmUser, { name: 'alice', email: 'alice@example.com' });
+    assert.equal(v.dist.integrity, body.versions['1.0.0']!.dist.integrity);
+    assert.equal(v.dist.shasum, body.versions['1.0.0']!.dist.shasum);
+    assert.equal(v.dist.tarball, `${reg.url}/left-pad/-/left-pad-1.0.0.tgz`);
+    assert.equal(v.hasInstallScript, true);
+    // npm's check (pacote lib/registry.js): ECDSA-SHA256 over `${_id}:${integrity}` with the PEM of the key.
+    const keys = (await call(reg.url, 'GET', '/-/npm/v1/keys')).body.keys;
+    const [sig] = v.dist.signatures;
+    assert.equal(sig.keyid, keys[0].keyid);
+    const pem = `-----BEGIN PUBLIC KEY-----\n${keys[0].key}\n-----END PUBLIC KEY-----`;
+    assert.ok(verify('sha256', Buffer.from(`left-pad@1.0.0:${v.dist.integrity}`), createPublicKey(pem), Buffer.from(sig.sig, 'base64')));
+    assert.ok(verifySignature(keys[0], 'left-pad', '1.0.0', v.dist.integrity, sig.sig));
+    assert.ok(!verifySignature(keys[0], 'left-pad', '1.0.1', v.dist.integrity, sig.sig));
+
+    const corgi = await call(reg.url, 'GET', '/left-pad', { accept: 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*' });
+    assert.match(corgi.headers.get('content-type')!, /application\/vnd\.npm\.install-v1\+json/);
+    assert.deepEqual(Object.keys(corgi.body).sort(), ['dist-tags', 'modified', 'name', 'versions']);
+    const cv = corgi.body.versions['1.0.0'];
+    assert.deepEqual(cv.dependencies, { a: '^1.0.0' });
+    assert.equal(cv.scripts, undefined);
+    assert.equal(cv.hasInstallScript, true);
+    assert.deepEqual(cv.dist.signatures, v.dist.signatures);
+
+    const tgz = await fetch(v.dist.tarball);
+    assert.equal(tgz.status, 200);
+    assert.equal(sri(Buffer.from(await tgz.arrayBuffer())), v.dist.integrity);
+    assert.equal((await call(reg.url, 'GET', '/left-pad/1.0.0')).body.version, '1.0.0');
+    assert.equal((await call(reg.url, 'GET', '/left-pad/latest')).body.version, '1.0.0');
+    const etag = corgi.headers.get('etag')!;
+    const again = await fetch(`${reg.url}/left-pad`, { headers: { accept: 'application/vnd.npm.install-v1+json', 'if-none-match': etag } });
+    assert.equal(again.status, 304);
+  });
+
+  it('serves scoped packages under both URL spellings', async () => {
+    const body = publishBody('@acme/util', '2.0.0');
+    const put = await call(reg.url, 'PUT', '/@acme%2futil', { token: alice, body });
+    assert.equal(put.status, 201, JSON.stringify(put.body));
+    const a = (await call(reg.url, 'GET', '/@acme%2futil')).body;
+    const b = (await call(reg.url, 'GET', '/@acme/util')).body;
+    assert.deepEqual(a, b);
+    assert.equal(a.versions['2.0.0'].dist.tarball, `${reg.url}/@acme/util/-/util-2.0.0.tgz`);
+    assert.equal((await fetch(a.versions['2.0.0'].dist.tarball)).status, 200);
+    assert.equal((await fetch(`${reg.url}/@acme%2futil/-/util-2.0.0.tgz`)).status, 200);
+  });
+
+  it('refuses to publish over an existing version (403), and non-maintainers (403)', async () => {
+    const again = await call(reg.url, 'PUT', '/left-pad', { token: alice, body: publishBody('left-pad', '1.0.0', { manifest: { description: 'changed' } }) });
+    assert.equal(again.status, 403);
+    assert.match(again.body.error, /cannot publish over the previously published versions: 1\.0\.0/);
+    const byBob = await call(reg.url, 'PUT', '/left-pad', { token: bob, body: publishBody('left-pad', '1.0.1') });
+    assert.equal(byBob.status, 403);
+    assert.match(byBob.body.error, /bob is not a maintainer of left-pad/);
+  });
+
+  it('requires a valid token to write, and says why', async () => {
+    const none = await call(reg.url, 'PUT', '/fresh', { body: publishBody('fresh', '1.0.0') });
+    assert.equal(none.status, 401);
+    const bad = await call(reg.url, 'PUT', '/fresh', { token: 'npsec_nope', body: publishBody('fresh', '1.0.0') });
+    assert.equal(bad.status, 401);
+    assert.match(bad.body.error, /invalid or revoked token/);
+    assert.equal((await call(reg.url, 'GET', '/-/whoami', { token: 'npsec_nope' })).status, 401);
+    assert.deepEqual((await call(reg.url, 'GET', '/-/whoami', { token: alice })).body, { username: 'alice' });
+    const ro = createUserToken(new FileStore(data), 'alice', { readonly: true }).token;
+    const readonly = await call(reg.url, 'PUT', '/fresh', { token: ro, body: publishBody('fresh', '1.0.0') });
+    assert.equal(readonly.status, 403);
+    assert.match(readonly.body.error, /read-only/);
+    assert.equal((await call(reg.url, 'GET', '/fresh')).status, 404);
+  });
+
+  it('checks the tarball against the manifest and stores nothing on a mismatch', async () => {
+    const before = tree(data);
+    const other = createTarball({ 'package.json': JSON.stringify({ name: 'evil', version: '1.0.0' }) });
+    const cases: [unknown, number, RegExp][] = [
+      [publishBody('mismatch', '1.0.0', { integrity: sri(Buffer.from('something else')) }), 400, /integrity is sha512-/],
+      [publishBody('mismatch', '1.0.0', { tarball: other }), 400, /its package\.json says evil@1\.0\.0/],
+      [publishBody('mismatch', '1.0.0', { tarball: Buffer.from('not a tarball') }), 400, /not a gzip file/],
+      [publishBody('mismatch', '1.0.0', { tarball: gzipSync(Buffer.alloc(2048)) }), 400, /no package\.json/],
+      [publishBody('mismatch', '1.0.0', { tarball: gzipSync(Buffer.alloc(10 * 1024 * 1024)) }), 413, /tarball is \d+ bytes; the limit is 65536|unpacks to more/],
+      [{ ...publishBody('mismatch', 'one'), versions: { one: { name: 'mismatch', version: 'one' } } }, 400, /invalid version/],
+      [publishBody('other-name', '1.0.0'), 400, /the document is for other-name/],
+      [{ ...publishBody('mismatch', '1.0.0'), _attachments: { '../../../etc/passwd': { data: 'AAAA' } } }, 400, /unexpected attachment/],
+      [{ ...publishBody('mismatch', '1.0.0'), _attachments: { 'mismatch-1.0.0.tgz': { data: '!!!' } } }, 400, /not base64/],
+      [publishBody('mismatch', '1.0.0', { tag: '1.x' }), 400, /invalid dist-tag/],
+    ];
+    for (const [body, status, message] of cases) {
+      const r = await call(reg.url, 'PUT', '/mismatch', { token: alice, body });
+      assert.equal(r.status, status, JSON.stringify(r.body));
+      assert.match(r.body.error, message);
+    }
+    assert.deepEqual(tree(data), before);
+  });
+
+  it('refuses bad names, traversal, garbage and oversized bodies with JSON errors, and keeps serving', async () => {
+    const before = tree(data);
+    for (const path of ['/%2e%2e', '/../../etc/passwd', '/left-pad/-/../../../registry.json', '/@acme/../../x']) {
+      const answer = await raw(reg.url, `GET ${path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`);
+      assert.match(answer, /^HTTP\/1\.1 (400|404)/, path);
+      assert.match(answer, /"error":/, path);
+    }
+    for (const path of ['/..%2f..%2fetc%2fpasswd', '/Upper', '/@acme', '/left-pad/-/..%2frecord.json', '/left-pad/-/record.json', '/%E0%A4%A', '/-/package/..%2f..%2fx/dist-tags']) {
+      const r = await call(reg.url, 'GET', path);
+      assert.ok(r.status === 400 || r.status === 404, `${path}: ${r.status}`);
+      assert.equal(typeof r.body.error, 'string', path);
+    }
+    const json = await call(reg.url, 'PUT', '/left-pad', { token: alice, raw: '{"name": ' });
+    assert.equal(json.status, 400);
+    assert.match(json.body.error, /not valid JSON/);
+    const arr = await call(reg.url, 'PUT', '/left-pad', { token: alice, raw: '[1,2]' });
+    assert.equal(arr.status, 400);
+    const huge = await call(reg.url, 'PUT', '/left-pad', { token: alice, raw: Buffer.alloc(8 * 1024 * 1024, 0x20) });
+    assert.equal(huge.status, 413);
+    assert.match(await raw(reg.url, 'THIS IS NOT HTTP\r\n\r\n'), /^HTTP\/1\.1 400/);
+    assert.match(await raw(reg.url, 'GET / HTTP/1.1\r\ncontent-length: x\r\n\r\n'), /^HTTP\/1\.1 400/);
+    assert.equal((await call(reg.url, 'GET', '/-/ping')).status, 200);
+    assert.deepEqual(tree(data), before);
+  });
+
+  it('manages dist-tags, and refuses tags on missing versions and removing latest', async () => {
+    await call(reg.url, 'PUT', '/left-pad', { token: alice, body: publishBody('left-pad', '1.1.0-beta.1', { tag: 'beta' }) });
+    assert.deepEqual((await call(reg.url, 'GET', '/-/package/left-pad/dist-tags')).body, { latest: '1.0.0', beta: '1.1.0-beta.1' });
+    assert.equal((await call(reg.url, 'PUT', '/-/package/left-pad/dist-tags/next', { token: alice, body: '1.0.0' })).status, 201);
+    assert.equal((await call(reg.url, 'PUT', '/-/package/left-pad/dist-tags/next', { token: alice, body: '9.9.9' })).status, 404);
+    assert.equal((await call(reg.url, 'PUT', '/-/package/left-pad/dist-tags/next', { token: bob, body: '1.0.0' })).status, 403);
+    assert.equal((await call(reg.url, 'DELETE', '/-/package/left-pad/dist-tags/latest', { token: alice })).status, 403);
+    assert.equal((await call(reg.url, 'DELETE', '/-/package/left-pad/dist-tags/next', { token: alice })).status, 200);
+    assert.deepEqual((await call(reg.url, 'GET', '/-/package/left-pad/dist-tags')).body, { latest: '1.0.0', beta: '1.1.0-beta.1' });
+  });
+
+  it('deprecates and changes owners through PUT, and refuses unpublishing', async () => {
+    const doc = (await call(reg.url, 'GET', '/left-pad?write=true')).body;
+    doc.versions['1.0.0'].deprecated = 'use 2';
+    assert.equal((await call(reg.url, 'PUT', '/left-pad', { token: alice, body: doc })).status, 200);
+    assert.equal((await call(reg.url, 'GET', '/left-pad')).body.versions['1.0.0'].deprecated, 'use 2');
+    const owners = await call(reg.url, 'PUT', `/left-pad/-rev/${doc._rev}`, { token: alice, body: { _id: 'left-pad', _rev: doc._rev, maintainers: [{ name: 'alice' }, { name: 'bob' }] } });
+    assert.equal(owners.status, 200);
+    assert.deepEqual((await call(reg.url, 'GET', '/left-pad')).body.maintainers.map((m: { name: string }) => m.name), ['alice', 'bob']);
+    const unpublish = { ...doc, versions: {} };
+    const r = await call(reg.url, 'PUT', '/left-pad', { token: alice, body: unpublish });
+    assert.equal(r.status, 403);
+    assert.match(r.body.error, /unpublishing is not supported/);
+    assert.equal((await call(reg.url, 'DELETE', `/left-pad/-rev/${doc._rev}`, { token: alice })).status, 403);
+  });
+
+  it('serializes concurrent publishes: every version lands, a duplicate wins once', async () => {
+    const versions = Array.from({ length: 12 }, (_, i) => `3.0.${i}`);
+    const results = await Promise.all(versions.map((v) => call(reg.url, 'PUT', '/busy', { token: alice, body: publishBody('busy', v) })));
+    assert.deepEqual(results.map((r) => r.status), versions.map(() => 201));
+    assert.deepEqual(Object.keys((await call(reg.url, 'GET', '/busy')).body.versions).sort(), [...versions].sort());
+    const same = await Promise.all([1, 2, 3, 4].map(() => call(reg.url, 'PUT', '/busy', { token: alice, body: publishBody('busy', '4.0.0') })));
+    assert.deepEqual(same.map((r) => r.status).sort(), [201, 403, 403, 403]);
+  });
+
+  it('hands out tokens from the CLI while the server runs', () => {
+    const r = runCli(['registry', 'token', '--data', data, '--user', 'carol', '--json'], data);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.user, 'carol');
+    assert.equal(out.userCreated, true);
+    return call(reg.url, 'GET', '/-/whoami', { token: out.token }).then((w) => assert.deepEqual(w.body, { username: 'carol' }));
+  });
+
+  it('lists, creates and revokes tokens; logout revokes the token in use', async () => {
+    const store = new FileStore(data);
+    const t = createUserToken(store, 'dave').token;
+    const list = (await call(reg.url, 'GET', '/-/npm/v1/tokens', { token: t })).body;
+    assert.equal(list.total, 1);
+    assert.equal(list.objects[0].token, t.slice(0, 12));
+    assert.equal((await call(reg.url, 'POST', '/-/npm/v1/tokens', { token: t, body: { password: 'x', readonly: false } })).status, 401);
+    const second = createUserToken(store, 'dave').token;
+    const key = createHash('sha256').update(second).digest('hex');
+    assert.equal((await call(reg.url, 'DELETE', `/-/npm/v1/tokens/token/${key}`, { token: t })).status, 204);
+    assert.equal((await call(reg.url, 'GET', '/-/whoami', { token: second })).status, 401);
+    assert.equal((await call(reg.url, 'DELETE', `/-/user/token/${t}`, { token: t })).status, 200);
+    assert.equal((await call(reg.url, 'GET', '/-/whoami', { token: t })).status, 401);
+    assert.ok(!readdirSync(join(data, 'tokens')).some((f) => f.includes(t)), 'tokens are stored hashed');
+  });
+
+  it('searches hosted packages', async () => {
+    const r = (await call(reg.url, 'GET', '/-/v1/search?text=left')).body;
+    assert.deepEqual(r.objects.map((o: { package: { name: string } }) => o.package.name), ['left-pad']);
+  });
+});
+
+describe('registry: users (legacy CouchDB login)', () => {
+  it('refuses sign-up unless enabled, then hashes passwords with scrypt and logs in', async () => {
+    const data = tmpDir('packsec-reg-users-');
+    const closed = await startRegistry({ dataDir: data, port: 0 });
+    const body = { _id: 'org.couchdb.user:erin', name: 'erin', password: 'correct horse', email: 'erin@example.com', type: 'user', roles: [] };
+    const refused = await call(closed.url, 'PUT', '/-/user/org.couchdb.user:erin', { body });
+    assert.equal(refused.status, 403);
+    assert.match(refused.body.error, /sign-up is disabled/);
+    await closed.close();
+    const open = await startRegistry({ dataDir: data, port: 0, signup: true });
+    try {
+      const created = await call(open.url, 'PUT', '/-/user/org.couchdb.user:erin', { body });
+      assert.equal(created.status, 201);
+      assert.match(created.body.token, /^npsec_/);
+      const stored = JSON.parse(readFileSync(join(data, 'users', 'erin.json'), 'utf8'));
+      assert.match(stored.password, /^scrypt\$16384\$8\$1\$/);
+      assert.ok(!JSON.stringify(stored).includes('correct horse'));
+      const login = await call(open.url, 'PUT', '/-/user/org.couchdb.user:erin', { body: { ...body, email: undefined } });
+      assert.equal(login.status, 201);
+      assert.deepEqual((await call(open.url, 'GET', '/-/whoami', { token: login.body.token })).body, { username: 'erin' });
+      const wrong = await call(open.url, 'PUT', '/-/user/org.couchdb.user:erin', { body: { ...body, password: 'wrong password' } });
+      assert.equal(wrong.status, 401);
+      assert.deepEqual((await call(open.url, 'GET', '/-/whoami', { basic: 'erin:correct horse' })).body, { username: 'erin' });
+      assert.equal((await call(open.url, 'GET', '/-/whoami', { basic: 'erin:nope' })).status, 401);
+      const user = (await call(open.url, 'GET', '/-/user/org.couchdb.user:erin')).body;
+      assert.deepEqual(user, { _id: 'org.couchdb.user:erin', name: 'erin', email: 'erin@example.com', type: 'user', roles: [] });
+      assert.equal((await call(open.url, 'PUT', '/-/user/org.couchdb.user:..%2fx', { body: { ...body, name: '../x' } })).status, 400);
+    } finally {
+      await open.close();
+    }
+  });
+});
+
+describe('registry: pending versions (approval required)', () => {
+  it('keeps a pending version out of packuments, dist-tags and downloads until it is settled', async () => {
+    const data = tmpDir('packsec-reg-pending-');
+    const reg = await startRegistry({ dataDir: data, port: 0, approval: 'required' });
+    try {
+      const store = new FileStore(data);
+      const alice = createUserToken(store, 'alice').token;
+      const bob = createUserToken(store, 'bob').token;
+      const gatedBody = publishBody('gated', '1.0.0');
+      const put = await call(reg.url, 'PUT', '/gated', { token: alice, body: gatedBody });
+      assert.equal(put.status, 201);
+      assert.equal(put.body.pending, true);
+      assert.match(put.headers.get('npm-notice')!, /gated@1\.0\.0 is pending approval/);
+      assert.equal((await call(reg.url, 'GET', '/gated')).status, 404);
+      assert.equal((await call(reg.url, 'GET', '/gated/1.0.0')).status, 404);
+      assert.equal((await call(reg.url, 'GET', '/-/package/gated/dist-tags')).status, 404);
+      assert.equal((await fetch(`${reg.url}/gated/-/gated-1.0.0.tgz`)).status, 404);
+      assert.ok(existsSync(join(data, 'packages', 'gated', 'gated-1.0.0.tgz')), 'the tarball is kept for review');
+
+      const list = (await call(reg.url, 'GET', '/-/stage', { token: alice })).body;
+      assert.equal(list.total, 1);
+      const item = list.items[0];
+      assert.equal(item.packageName, 'gated');
+      assert.equal(item.version, '1.0.0');
+      assert.equal(item.actor, 'alice');
+      assert.equal(item.tag, 'latest');
+      assert.equal(item.id, put.body.stageId);
+      assert.equal((await call(reg.url, 'GET', '/-/stage', { token: bob })).body.total, 0, 'only maintainers see requests');
+      assert.equal((await call(reg.url, 'GET', `/-/stage/${item.id}`, { token: alice })).body.integrity, gatedBody.versions['1.0.0']!.dist.integrity);
+      const staged = await fetch(`${reg.url}/-/stage/${item.id}/tarball`, { headers: { authorization: `Bearer ${alice}` } });
+      assert.equal(staged.status, 200);
+      assert.equal((await call(reg.url, 'POST', `/-/stage/${item.id}/approve`, { token: alice })).status, 501);
+
+      await settleVersion(data, 'gated', '1.0.0', 'public');
+      const doc = (await call(reg.url, 'GET', '/gated')).body;
+      assert.deepEqual(doc['dist-tags'], { latest: '1.0.0' });
+      assert.equal(doc.versions['1.0.0'].dist.signatures[0].keyid, reg.keyid);
+      assert.equal((await fetch(doc.versions['1.0.0'].dist.tarball)).status, 200);
+      assert.equal((await call(reg.url, 'GET', '/-/stage', { token: alice })).body.total, 0);
+
+      const second = await call(reg.url, 'PUT', '/gated', { token: alice, body: publishBody('gated', '1.1.0') });
+      assert.equal(second.body.pending, true);
+      await settleVersion(data, 'gated', '1.1.0', 'rejected');
+      assert.equal((await call(reg.url, 'GET', '/gated')).body['dist-tags'].latest, '1.0.0');
+      assert.ok(!existsSync(join(data, 'packages', 'gated', 'gated-1.1.0.tgz')), 'a rejected tarball is discarded');
+      const reuse = await call(reg.url, 'PUT', '/gated', { token: alice, body: publishBody('gated', '1.1.0') });
+      assert.equal(reuse.status, 403, 'a rejected version number stays burned');
+      await assert.rejects(settleVersion(data, 'gated', '1.0.0', 'rejected'), /is public, not pending/);
+    } finally {
+      await reg.close();
+    }
+  });
+});
+
+describe('registry: seeding', () => {
+  it('writes packages with chosen times, publishers, provenance and deprecations', async () => {
+    const data = tmpDir('packsec-reg-seed-');
+    const bundle = { mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json', dsseEnvelope: { payload: Buffer.from('{}').toString('base64'), payloadType: 'application/vnd.in-toto+json', signatures: [] } };
+    await seedPackage(data, { name: 'old-lib', version: '1.0.0', time: '2019-05-01T10:00:00.000Z', npmUser: { name: 'maint', email: 'm@example.com' }, repository: { type: 'git', url: 'git+https://github.com/x/old-lib.git' }, attestations: [{ predicateType: 'https://slsa.dev/provenance/v1', bundle }] });
+    await seedPackage(data, { name: 'old-lib', version: '1.0.1', time: '2019-06-01T10:00:00.000Z', npmUser: { name: 'intruder', email: 'i@example.com' }, deprecated: 'do not use', scripts: { postinstall: 'node steal.js' }, files: { 'steal.js': '//' } });
+    await seedPackage(data, { name: 'old-lib', version: '2.0.0-rc.1', tag: 'next', state: 'pending' });
+    const reg = await startRegistry({ dataDir: data, port: 0 });
+    try {
+      const doc = (await call(reg.url, 'GET', '/old-lib')).body;
+      assert.equal(doc.time['1.0.0'], '2019-05-01T10:00:00.000Z');
+      assert.equal(doc.time['1.0.1'], '2019-06-01T10:00:00.000Z');
+      assert.equal(doc.time.created, '2019-05-01T10:00:00.000Z');
+      assert.deepEqual(Object.keys(doc.versions), ['1.0.0', '1.0.1']);
+      assert.deepEqual(doc['dist-tags'], { latest: '1.0.1' });
+      assert.equal(doc.versions['1.0.0']._npmUser.name, 'maint');
+      assert.equal(doc.versions['1.0.1']._npmUser.name, 'intruder');
+      assert.equal(doc.versions['1.0.1'].deprecated, 'do not use');
+      assert.equal(doc.versions['1.0.1'].hasInstallScript, true);
+      assert.equal(doc.versions['1.0.1'].dist.attestations, undefined);
+      const att = doc.versions['1.0.0'].dist.attestations;
+      assert.equal(att.provenance.predicateType, 'https://slsa.dev/provenance/v1');
+      assert.equal(att.url, `${reg.url}/-/npm/v1/attestations/old-lib@1.0.0`);
+      assert.deepEqual((await call(reg.url, 'GET', '/-/npm/v1/attestations/old-lib@1.0.0')).body, { attestations: [{ predicateType: 'https://slsa.dev/provenance/v1', bundle }] });
+      assert.equal((await call(reg.url, 'GET', '/-/npm/v1/attestations/old-lib@1.0.1')).status, 404);
+      const tgz = Buffer.from(await (await fetch(doc.versions['1.0.1'].dist.tarball)).arrayBuffer());
+      const files = readTarball(tgz, { maxEntries: 10, maxUnpackedBytes: 1e6, keep: () => true });
+      assert.deepEqual(files.map((f) => f.path), ['package.json', 'steal.js']);
+      assert.deepEqual(JSON.parse(files[0]!.data!.toString()).scripts, { postinstall: 'node steal.js' });
+    } finally {
+      await reg.close();
+    }
+  });
+
+  it('makes reproducible tarballs that round-trip, long paths included', () => {
+    const long = `${'d'.repeat(80)}/${'e'.repeat(60)}/file.js`;
+    const files = { 'package.json': '{"name":"x","version":"1.0.0"}', [long]: 'x', 'lib/a.js': Buffer.from([1, 2, 3]) };
+    const a = createTarball(files);
+    assert.deepEqual(a, createTarball(files));
+    const back = readTarball(a, { maxEntries: 10, maxUnpackedBytes: 1e6, keep: () => true });
+    assert.deepEqual(back.map((e) => e.path), [long, 'lib/a.js', 'package.json']);
+    assert.deepEqual([...back[1]!.data!], [1, 2, 3]);
+    assert.throws(() => readTarball(gzipSync(Buffer.alloc(2e6)), { maxEntries: 10, maxUnpackedBytes: 1e6 }), /unpacks to more than/);
+    assert.throws(() => createTarball({ '../evil': 'x' }), /invalid file path/);
+  });
+});
+
+describe('registry: upstream proxy', () => {
+  it('reads unhosted packages from upstream through itself, never proxies writes, and hosted names win', async () => {
+    const upData = tmpDir('packsec-reg-up-');
+    await seedPackage(upData, { name: 'from-upstream', version: '1.0.0' });
+    await seedPackage(upData, { name: 'shadowed', version: '9.9.9', description: 'upstream copy' });
+    const upstream = await startRegistry({ dataDir: upData, port: 0 });
+    const data = tmpDir('packsec-reg-gw-');
+    await seedPackage(data, { name: 'shadowed', version: '1.0.0', description: 'hosted copy' });
+    await seedPackage(data, { name: 'only-pending', version: '1.0.0', state: 'pending' });
+    await seedPackage(upData, { name: 'only-pending', version: '6.6.6' });
+    const gw = await startRegistry({ dataDir: data, port: 0, upstream: upstream.url });
+    try {
+      const doc = (await call(gw.url, 'GET', '/from-upstream')).body;
+      assert.equal(doc.versions['1.0.0'].dist.tarball, `${gw.url}/from-upstream/-/from-upstream-1.0.0.tgz`);
+      assert.equal(doc.versions['1.0.0'].dist.signatures[0].keyid, upstream.keyid);
+      const tgz = Buffer.from(await (await fetch(doc.versions['1.0.0'].dist.tarball)).arrayBuffer());
+      assert.equal(sri(tgz), doc.versions['1.0.0'].dist.integrity);
+      const corgi = await call(gw.url, 'GET', '/from-upstream', { accept: 'application/vnd.npm.install-v1+json' });
+      assert.equal(corgi.body.versions['1.0.0'].dist.tarball, `${gw.url}/from-upstream/-/from-upstream-1.0.0.tgz`);
+      assert.deepEqual((await call(gw.url, 'GET', '/-/package/from-upstream/dist-tags')).body, { latest: '1.0.0' });
+      const keys = (await call(gw.url, 'GET', '/-/npm/v1/keys')).body.keys.map((k: { keyid: string }) => k.keyid);
+      assert.deepEqual(keys, [gw.keyid, upstream.keyid]);
+      assert.equal((await call(gw.url, 'GET', '/shadowed')).body.description, 'hosted copy');
+      assert.equal((await call(gw.url, 'GET', '/only-pending')).status, 404, 'a hosted name is never looked up upstream');
+      assert.equal((await call(gw.url, 'GET', '/nowhere')).status, 404);
+      const token = createUserToken(new FileStore(data), 'alice').token;
+      const put = await call(gw.url, 'PUT', '/from-upstream', { token, body: publishBody('from-upstream', '1.0.1') });
+      assert.equal(put.status, 201, 'a publish goes to the gateway itself');
+      assert.equal((await call(upstream.url, 'GET', '/from-upstream')).body.versions['1.0.1'], undefined, 'upstream is untouched');
+    } finally {
+      await gw.close();
+      await upstream.close();
+    }
+  });
+
+  it('answers 502 when upstream is down', async () => {
+    const gw = await startRegistry({ dataDir: tmpDir('packsec-reg-gw-'), port: 0, upstream: 'http://127.0.0.1:9/' });
+    try {
+      const r = await call(gw.url, 'GET', '/anything');
+      assert.equal(r.status, 502);
+      assert.match(r.body.error, /upstream .* did not answer/);
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
+describe('registry: data folder', () => {
+  it('refuses a second server on the same folder, and corrupt files are 500s not crashes', async () => {
+    const data = tmpDir('packsec-reg-lock-');
+    await seedPackage(data, { name: 'fine', version: '1.0.0' });
+    const reg = await startRegistry({ dataDir: data, port: 0 });
+    try {
+      await assert.rejects(startRegistry({ dataDir: data, port: 0 }), /already uses/);
+      writeFileSync(join(data, 'packages', 'fine', 'fine-1.0.0.tgz'), 'tampered');
+      const r = await call(reg.url, 'GET', '/fine/-/fine-1.0.0.tgz');
+      assert.equal(r.status, 500);
+      assert.match(r.body.error, /does not match its integrity/);
+      writeFileSync(join(data, 'packages', 'fine', 'record.json'), '{ broken');
+      assert.equal((await call(reg.url, 'GET', '/fine')).status, 500);
+      assert.equal((await call(reg.url, 'GET', '/-/ping')).status, 200);
+    } finally {
+      await reg.close();
+    }
+    const again = await startRegistry({ dataDir: data, port: 0 });
+    await again.close();
+  });
+});
