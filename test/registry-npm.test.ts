@@ -146,6 +146,11 @@ describe('registry with approval required, with the npm client', () => {
       assert.equal(items[0].packageName, 'gated-lib');
       assert.equal(items[0].version, '1.0.0');
       assert.equal(items[0].actor, 'alice');
+      // npm stage publish stages whatever the registry's approval mode.
+      const staged = await alice.npm(['stage', 'publish'], packageDir({ name: 'gated-lib', version: '1.0.1' }));
+      assert.equal(staged.code, 0, staged.stderr);
+      const after = JSON.parse((await alice.npm(['stage', 'list', 'gated-lib', '--json'], alice.dir)).stdout);
+      assert.deepEqual(after.map((i: { version: string }) => i.version).sort(), ['1.0.0', '1.0.1']);
     } finally {
       await reg.close();
     }
