@@ -9,4 +9,4 @@ export { keyIdOf, loadOrCreateSigningKey, signedMessage, verifySignature, type R
 export { FileStore, type PackageRecord, type VersionRecord, type VersionState, type Person, type Attestation, type UserRecord, type TokenRecord, type StageRef } from './storage.js';
 export { abbreviatedPackument, fullPackument, CORGI_TYPE } from './packument.js';
 export { RegistryError, REGISTRY_ERRORS, type RegistryErrorCode } from './errors.js';
-export { validatePackageName, validateVersion, tarballFileName, compareVersions } from './names.js';
+export { validatePackageName, validateVersion, tarballFileName } from './names.js';

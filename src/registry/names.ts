@@ -26,36 +26,6 @@ export function validateVersion(version: unknown): string {
   return version;
 }
 
-/** Orders versions by semver precedence (build metadata ignored), for "the highest version". */
-export function compareVersions(a: string, b: string): number {
-  const pa = SEMVER.exec(a);
-  const pb = SEMVER.exec(b);
-  if (!pa || !pb) return a < b ? -1 : a > b ? 1 : 0;
-  for (let i = 1; i <= 3; i++) {
-    const d = Number(pa[i]) - Number(pb[i]);
-    if (d) return Math.sign(d);
-  }
-  const ra = pa[4];
-  const rb = pb[4];
-  if (ra === undefined || rb === undefined) return ra === rb ? 0 : ra === undefined ? 1 : -1;
-  const xa = ra.split('.');
-  const xb = rb.split('.');
-  for (let i = 0; i < Math.max(xa.length, xb.length); i++) {
-    const x = xa[i];
-    const y = xb[i];
-    if (x === undefined) return -1;
-    if (y === undefined) return 1;
-    const nx = /^\d+$/.test(x);
-    const ny = /^\d+$/.test(y);
-    if (nx && ny) {
-      const d = Number(x) - Number(y);
-      if (d) return Math.sign(d);
-    } else if (nx !== ny) return nx ? -1 : 1;
-    else if (x !== y) return x < y ? -1 : 1;
-  }
-  return 0;
-}
-
 // A tag must not read as a version range (npm would resolve "1" or "x" as a range instead).
 const TAG = /^[A-Za-z][A-Za-z0-9._-]{0,99}$/;
 

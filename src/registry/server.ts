@@ -56,7 +56,7 @@ interface Context {
   maxBody: number;
 }
 
-class Request {
+class Exchange {
   private callerPromise: Promise<Caller | null> | null = null;
   user: string | undefined;
   constructor(
@@ -109,7 +109,7 @@ function wantsCorgi(req: IncomingMessage): boolean {
   return accept.includes(CORGI_TYPE);
 }
 
-function sendDocument(r: Request, body: unknown, contentType: string): void {
+function sendDocument(r: Exchange, body: unknown, contentType: string): void {
   const text = JSON.stringify(body);
   const etag = `"${createHash('sha1').update(text).digest('base64url')}"`;
   if (r.req.headers['if-none-match'] === etag) {
@@ -121,7 +121,7 @@ function sendDocument(r: Request, body: unknown, contentType: string): void {
   r.res.end(text);
 }
 
-async function hostedRecord(r: Request, name: string): Promise<PackageRecord | null> {
+async function hostedRecord(r: Exchange, name: string): Promise<PackageRecord | null> {
   return r.ctx.reg.store.readPackage(name);
 }
 
@@ -130,7 +130,7 @@ function notFound(name: string): RegistryError {
   return new RegistryError('NOT_FOUND', `package ${name} not found`);
 }
 
-async function getPackument(r: Request, name: string): Promise<void> {
+async function getPackument(r: Exchange, name: string): Promise<void> {
   const record = await hostedRecord(r, name);
   const corgi = wantsCorgi(r.req);
   if (record) {
@@ -149,7 +149,7 @@ async function getPackument(r: Request, name: string): Promise<void> {
   throw notFound(name);
 }
 
-async function getVersion(r: Request, name: string, spec: string): Promise<void> {
+async function getVersion(r: Exchange, name: string, spec: string): Promise<void> {
   const record = await hostedRecord(r, name);
   if (!record) {
     if (r.ctx.upstream) {
@@ -166,7 +166,7 @@ async function getVersion(r: Request, name: string, spec: string): Promise<void>
   sendJson(r.res, 200, versionDocument(record, version, r.ctx.publicUrl));
 }
 
-async function getTarball(r: Request, name: string, file: string): Promise<void> {
+async function getTarball(r: Exchange, name: string, file: string): Promise<void> {
   const record = await hostedRecord(r, name);
   if (record) {
     const entry = Object.values(record.versions).find((v) => v.tarball === file && v.state === 'public');
@@ -231,7 +231,7 @@ function attestationOf(file: string, att: unknown): Attestation {
   return { predicateType, bundle };
 }
 
-async function publish(r: Request, name: string, body: Record<string, unknown>, stage: boolean): Promise<void> {
+async function publish(r: Exchange, name: string, body: Record<string, unknown>, stage: boolean): Promise<void> {
   const caller = await r.requireCaller(true);
   if ((body.name !== undefined && body.name !== name) || (body._id !== undefined && body._id !== name)) {
     throw new RegistryError('BAD_REQUEST', `the document is for ${String(body.name ?? body._id)}, the URL for ${name}`);
@@ -271,7 +271,7 @@ async function publish(r: Request, name: string, body: Record<string, unknown>, 
   sendJson(r.res, 201, { ok: true, id: name, integrity: added.integrity });
 }
 
-async function putPackage(r: Request, name: string): Promise<void> {
+async function putPackage(r: Exchange, name: string): Promise<void> {
   const caller = await r.requireCaller(true);
   const body = await readJsonObject(r.req, r.ctx.maxBody);
   const attachments = body._attachments;
@@ -281,7 +281,7 @@ async function putPackage(r: Request, name: string): Promise<void> {
   sendJson(r.res, 200, { ok: true, id: name, rev: record ? revision(record) : undefined });
 }
 
-async function distTags(r: Request, name: string, tag: string | undefined): Promise<void> {
+async function distTags(r: Exchange, name: string, tag: string | undefined): Promise<void> {
   const method = r.req.method;
   if (method === 'GET' || method === 'HEAD') {
     if (tag !== undefined) throw new RegistryError('METHOD', 'GET a single dist-tag is not supported; GET the list');
@@ -309,7 +309,7 @@ async function distTags(r: Request, name: string, tag: string | undefined): Prom
 }
 
 /** CouchDB-style login and sign-up (npm login/adduser with --auth-type=legacy, npm-profile's fallback). */
-async function couchUser(r: Request, userName: string, rest: string[]): Promise<void> {
+async function couchUser(r: Exchange, userName: string, rest: string[]): Promise<void> {
   const method = r.req.method;
   if (method === 'GET' || method === 'HEAD') {
     const user = await r.ctx.reg.store.readUser(validateUserName(userName));
@@ -343,7 +343,7 @@ async function couchUser(r: Request, userName: string, rest: string[]): Promise<
   sendJson(r.res, 201, { ok: true, id: `org.couchdb.user:${name}`, rev: '1', token, ...(created ? { created: true } : {}) });
 }
 
-async function tokens(r: Request, rest: string[]): Promise<void> {
+async function tokens(r: Exchange, rest: string[]): Promise<void> {
   const caller = await r.requireCaller();
   const store = r.ctx.reg.store;
   const method = r.req.method;
@@ -385,7 +385,7 @@ function stageItem(record: PackageRecord, version: string): Record<string, unkno
 }
 
 /** npm stage list/view/download (read side). Approving and rejecting come with the approval rule (issue 6). */
-async function stage(r: Request, rest: string[]): Promise<void> {
+async function stage(r: Exchange, rest: string[]): Promise<void> {
   const method = r.req.method;
   const caller = await r.requireCaller(method !== 'GET' && method !== 'HEAD');
   const store = r.ctx.reg.store;
@@ -431,7 +431,7 @@ async function stage(r: Request, rest: string[]): Promise<void> {
   throw new RegistryError('NOT_FOUND', 'no such route');
 }
 
-async function attestations(r: Request, segments: string[]): Promise<void> {
+async function attestations(r: Exchange, segments: string[]): Promise<void> {
   const spec = segments.join('/');
   const at = spec.lastIndexOf('@');
   if (at <= 0) throw new RegistryError('NOT_FOUND', 'expected /-/npm/v1/attestations/<name>@<version>');
@@ -445,7 +445,7 @@ async function attestations(r: Request, segments: string[]): Promise<void> {
   r.res.end(data);
 }
 
-async function search(r: Request): Promise<void> {
+async function search(r: Exchange): Promise<void> {
   const text = (r.query.get('text') ?? '').toLowerCase().slice(0, 200);
   const size = Math.min(250, Math.max(1, Number(r.query.get('size') ?? 20) || 20));
   const from = Math.max(0, Number(r.query.get('from') ?? 0) || 0);
@@ -467,7 +467,7 @@ async function search(r: Request): Promise<void> {
   sendJson(r.res, 200, { objects: objects.slice(from, from + size), total: objects.length, time: new Date().toUTCString() });
 }
 
-async function special(r: Request, segments: string[]): Promise<void> {
+async function special(r: Exchange, segments: string[]): Promise<void> {
   const method = r.req.method;
   const [a, b, c, ...more] = segments;
   const read = method === 'GET' || method === 'HEAD';
@@ -500,7 +500,7 @@ async function special(r: Request, segments: string[]): Promise<void> {
   throw new RegistryError('NOT_FOUND', `no route for ${method} /-/${segments.join('/')}`);
 }
 
-async function route(r: Request, pathname: string): Promise<void> {
+async function route(r: Exchange, pathname: string): Promise<void> {
   const segments = segmentsOf(pathname);
   const method = r.req.method ?? 'GET';
   if (segments.length === 0) return sendJson(r.res, 200, { name: 'packsec registry', ok: true });
@@ -548,7 +548,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     const log = options.log;
     server = createServer({ keepAliveTimeout: 5000 }, (req, res) => {
       const started = process.hrtime.bigint();
-      let r: Request | undefined;
+      let r: Exchange | undefined;
       res.on('finish', () => {
         if (!log) return;
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
@@ -564,7 +564,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
         sendError(res, new RegistryError('BAD_REQUEST', 'malformed request URL'));
         return;
       }
-      r = new Request(ctx, req, res, new URLSearchParams(q < 0 ? '' : target.slice(q + 1)));
+      r = new Exchange(ctx, req, res, new URLSearchParams(q < 0 ? '' : target.slice(q + 1)));
       route(r, pathname).catch((err: unknown) => {
         if (!(err instanceof RegistryError)) process.stderr.write(`packsec registry: ${req.method} ${pathname.slice(0, 300)}: ${(err as Error)?.stack ?? String(err)}\n`);
         sendError(res, err);

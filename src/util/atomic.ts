@@ -8,8 +8,9 @@ export function writeFileAtomic(file: string, text: string | Uint8Array): void {
   const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const fd = openSync(tmp, 'w', 0o644);
   try {
-    if (typeof text === 'string') writeSync(fd, text);
-    else writeSync(fd, text);
+    // write(2) may write less than asked (large tarballs), so loop until every byte is out.
+    const bytes = typeof text === 'string' ? Buffer.from(text) : text;
+    for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
     fsyncSync(fd);
   } catch (err) {
     closeSync(fd);
