@@ -49,7 +49,9 @@ export function scriptPermissionFlags(entry: PackagePolicy, writable: string[], 
   const builtins = (entry.builtins ?? []).map(parseBuiltinCapability);
   const trusted = entry.trust === 'full';
   if (trusted || builtins.some((b) => b.module === 'child_process')) flags.push('--allow-child-process');
-  if (trusted || builtins.some((b) => b.module === 'worker_threads')) flags.push('--allow-worker');
+  // On Node 20 packsec's ESM loader hooks run on a worker thread of their own; packages still get
+  // workers only through the runtime, which grants worker_threads per package.
+  if (trusted || !stable || builtins.some((b) => b.module === 'worker_threads')) flags.push('--allow-worker');
   if (trusted || entry.native) flags.push('--allow-addons');
   flags.push('--disable-warning=SecurityWarning', '--disable-warning=ExperimentalWarning');
   return flags;

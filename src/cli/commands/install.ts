@@ -51,6 +51,8 @@ export const installCommand: Command<GateResult> = {
     let sub: NpmCommand | null = null;
     const allowScripts: string[] = [];
     let rebuild = false;
+    // Only the first positional argument can name npm's command.
+    let first = true;
     for (let i = 0; i < argv.length; i++) {
       const a = argv[i]!;
       if (a === '--accept' || a === '--yes' || a === '-y') accept = true;
@@ -59,14 +61,13 @@ export const installCommand: Command<GateResult> = {
         const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
         if (!v) throw new CliError('USAGE', '--allow-scripts needs package names, e.g. --allow-scripts=esbuild,sharp');
         allowScripts.push(...v.split(',').map((n) => n.trim()).filter(Boolean));
-      } else if (sub === null && !rebuild && !a.startsWith('-') && REBUILD.has(a)) rebuild = true;
-      else if (sub === null && !rebuild && !a.startsWith('-') && ALIASES[a]) sub = ALIASES[a]!;
+      } else if (first && REBUILD.has(a)) rebuild = true;
+      else if (first && ALIASES[a]) sub = ALIASES[a]!;
       else npmArgs.push(a);
+      if (!a.startsWith('-')) first = false;
     }
     if (rebuild) return rebuildCommand(npmArgs, json, display);
-    if (argv.length && !argv[0]!.startsWith('-') && !ALIASES[argv[0]!] && sub === null) {
-      throw new CliError('USAGE', `npsm: unknown npm command "${argv[0]}"`, 'npsm runs install, ci, update and uninstall; use npm for everything else');
-    }
+    // `packsec install x` and `npsm install x` both install x; `npsm ci` / `packsec install ci` run ci.
     const command = sub ?? 'install';
     const config = await loadNpmConfig(command, npmArgs, process.cwd());
     if (command === 'uninstall' && config.positionals.length === 0) throw new CliError('USAGE', 'npsm uninstall: name the packages to remove');

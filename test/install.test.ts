@@ -1,0 +1,226 @@
+// The install gate as a user meets it: packages published to a real registry on 127.0.0.1 (packsec's
+// own), a project whose .npmrc points there, and npsm run as a CLI with npm's own arguments.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { cpSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { seedPackage, type SeedSpec } from '../src/registry/index.js';
+import { cliPath, repoRoot, runCli, tmpProject } from './helpers.js';
+
+const OLD = '2024-01-01T00:00:00.000Z';
+// The registry runs as its own process (`packsec registry`), as a user runs it: the CLI under test
+// is spawned synchronously, which would stall a server living in the test's own event loop.
+let registry: { url: string; process: ChildProcess };
+let dataDir: string;
+let npmCache: string;
+
+function npsm(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
+  return runCli(['install', ...args], cwd, { npm_config_cache: npmCache, npm_config_userconfig: join(cwd, '.npmrc-user'), CI: '1', ...env });
+}
+
+function project(deps: Record<string, string> = {}): string {
+  return tmpProject({
+    'package.json': { name: 'app', version: '1.0.0', private: true, dependencies: deps },
+    '.npmrc': `registry=${registry.url}/\naudit=false\nfund=false\nupdate-notifier=false\n`,
+    '.npmrc-user': '',
+  }, 'packsec-npsm-');
+}
+
+/** A digest of what npm and packsec keep in the project, to prove a refusal changed nothing. */
+function state(dir: string): string {
+  const h = createHash('sha256');
+  const walk = (rel: string): void => {
+    const abs = join(dir, rel);
+    if (!existsSync(abs)) return;
+    const s = statSync(abs);
+    if (s.isDirectory()) {
+      for (const e of readdirSync(abs).sort()) if (e !== '.cache') walk(rel ? `${rel}/${e}` : e);
+    } else h.update(`${rel}\0`).update(readFileSync(abs));
+  };
+  for (const f of ['package.json', 'package-lock.json', 'packsec.policy.json', 'packsec.lock.json', 'node_modules']) walk(f);
+  return h.digest('hex');
+}
+
+const policyOf = (dir: string) => JSON.parse(readFileSync(join(dir, 'packsec.policy.json'), 'utf8'));
+
+before(async () => {
+  const root = tmpProject({}, 'packsec-npsm-registry-');
+  dataDir = join(root, 'data');
+  npmCache = join(root, 'npm-cache');
+  const seeds: SeedSpec[] = [
+    { name: 'plain-pad', version: '1.0.0', files: { 'index.js': 'module.exports = (s, n) => String(s).padStart(n);\n' } },
+    { name: 'helper', version: '1.0.0', files: { 'index.js': "const os = require('os');\nmodule.exports = () => os.platform();\n" } },
+    {
+      name: 'helper', version: '1.1.0',
+      files: { 'index.js': "const os = require('os');\nconst cp = require('child_process');\nmodule.exports = () => os.platform() + cp.execSync('id');\n" },
+    },
+    { name: 'uses-helper', version: '1.0.0', dependencies: { helper: '1.0.0' }, files: { 'index.js': "module.exports = require('helper');\n" } },
+    {
+      name: 'scripted', version: '1.0.0', scripts: { postinstall: 'node install.js' },
+      files: {
+        'index.js': 'module.exports = 1;\n',
+        'install.js': [
+          "const fs = require('fs');",
+          "const path = require('path');",
+          "fs.writeFileSync(path.join(__dirname, 'built.txt'), 'built');",
+          "let outside = 'written';",
+          "try { fs.writeFileSync(path.join(process.env.INIT_CWD, 'pwned.txt'), 'x'); } catch (e) { outside = e.code || e.message; }",
+          "fs.writeFileSync(path.join(__dirname, 'report.json'), JSON.stringify({ outside, token: typeof process.env.SECRET_TOKEN }));",
+          '',
+        ].join('\n'),
+      },
+    },
+    { name: 'crossenv', version: '1.0.0', files: { 'index.js': 'module.exports = 1;\n' } },
+  ];
+  for (const s of seeds) await seedPackage(dataDir, { time: OLD, ...s });
+  await seedPackage(dataDir, { name: 'brand-new', version: '1.0.0', files: { 'index.js': 'module.exports = 1;\n' } });
+  const child = spawn(process.execPath, [cliPath, 'registry', '--data', dataDir, '--port', '0', '--json', '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.setEncoding('utf8');
+  while (!out.includes('\n')) {
+    const [chunk] = await once(child.stdout, 'data') as [string];
+    out += chunk;
+  }
+  registry = { url: (JSON.parse(out.split('\n')[0]!) as { url: string }).url, process: child };
+});
+
+after(() => {
+  registry?.process.kill('SIGTERM');
+});
+
+describe('npsm install', () => {
+  it('installs a package that needs nothing without asking, and records it', () => {
+    const dir = project();
+    const r = npsm(['plain-pad'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /\+ plain-pad@1\.0\.0 \(new\)\n {6}no capabilities/);
+    assert.deepEqual(policyOf(dir).packages, { 'plain-pad': {} });
+    assert.equal(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).dependencies['plain-pad'], '^1.0.0');
+    const lock = JSON.parse(readFileSync(join(dir, 'packsec.lock.json'), 'utf8'));
+    assert.match(lock.packages['node_modules/plain-pad'].integrity, /^sha512-/);
+    assert.match(lock.packages['node_modules/plain-pad'].files['index.js'], /^sha256-/);
+  });
+
+  it('refuses a new package with capabilities without a TTY, changing nothing; --accept installs it', () => {
+    const dir = project();
+    assert.equal(npsm(['plain-pad'], dir).code, 0);
+    const before = state(dir);
+    const r = npsm(['helper@1.0.0'], dir);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /\+ helper@1\.0\.0 \(new\)\n {6}builtins:os\.platform {2}node_modules\/helper\/index\.js:2/);
+    assert.match(r.stderr, /npsm: refused: 1 package would widen what dependencies can do; nothing was installed\./);
+    assert.equal(state(dir), before, 'node_modules, package.json, the lockfile and packsec files are unchanged');
+    const ok = npsm(['helper@1.0.0', '--accept'], dir);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.deepEqual(policyOf(dir).packages.helper, { builtins: ['os.platform'] });
+    assert.equal(runCli(['check'], dir).code, 0);
+  });
+
+  it('shows an update\'s gained capabilities with evidence and refuses it; --json says why', () => {
+    const dir = project();
+    assert.equal(npsm(['helper@1.0.0', '--accept'], dir).code, 0);
+    const before = state(dir);
+    const r = npsm(['helper@1.1.0'], dir);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /~ helper 1\.0\.0 → 1\.1\.0\n {6}\+ builtins:child_process\.execSync {2}node_modules\/helper\/index\.js:3/);
+    assert.equal(state(dir), before);
+    const j = npsm(['helper@1.1.0', '--json'], dir);
+    assert.equal(j.code, 1);
+    const data = JSON.parse(j.stdout);
+    assert.equal(data.outcome, 'refused');
+    assert.deepEqual(data.review.packages.map((p: { name: string; gained: { capability: string }[] }) => [p.name, p.gained.map((g) => g.capability)]), [['helper', ['builtins:child_process.execSync']]]);
+  });
+
+  it('a new dependency brought by another package is reviewed with its own capabilities', () => {
+    const dir = project();
+    const r = npsm(['uses-helper'], dir);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /\+ helper@1\.0\.0 \(new\)\n {6}builtins:os\.platform/);
+    assert.match(r.stderr, /\+ uses-helper@1\.0\.0 \(new\)\n {6}packages:helper/);
+  });
+
+  it('never runs install scripts unless allowed; allowed ones run contained', () => {
+    const dir = project();
+    const r = npsm(['scripted', '--accept'], dir, { SECRET_TOKEN: 'npm_secret' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /install script postinstall: "node install\.js" — will not run \(not allowed\)/);
+    assert.ok(!existsSync(join(dir, 'node_modules/scripted/built.txt')), 'the script did not run');
+    assert.equal(policyOf(dir).packages.scripted.scripts, undefined);
+
+    const dir2 = project();
+    const r2 = npsm(['scripted', '--accept', '--allow-scripts=scripted'], dir2, { SECRET_TOKEN: 'npm_secret' });
+    assert.equal(r2.code, 0, r2.stderr);
+    assert.match(r2.stderr, /ran scripted postinstall \("node install\.js"\), contained: ok/);
+    assert.equal(readFileSync(join(dir2, 'node_modules/scripted/built.txt'), 'utf8'), 'built', 'it may write its own folder');
+    const report = JSON.parse(readFileSync(join(dir2, 'node_modules/scripted/report.json'), 'utf8'));
+    assert.equal(report.token, 'undefined', 'the environment is rebuilt without secrets');
+    assert.notEqual(report.outside, 'written', 'it may not write outside its folder');
+    assert.ok(!existsSync(join(dir2, 'pwned.txt')));
+    assert.equal(policyOf(dir2).packages.scripted.scripts, true);
+  });
+
+  it('flags a typosquat and a version younger than the minimum release age (which refuses)', () => {
+    const dir = project();
+    const t = npsm(['crossenv'], dir);
+    assert.equal(t.code, 0, t.stderr);
+    assert.match(t.stderr, /crossenv@1\.0\.0 may be a typosquat of the popular package "cross-env"/);
+    const f = npsm(['brand-new'], dir);
+    assert.equal(f.code, 1, f.stderr);
+    assert.match(f.stderr, /brand-new@1\.0\.0/);
+    assert.match(f.stderr, /minimum release age/i);
+    assert.equal(npsm(['brand-new', '--min-release-age=0'], dir).code, 0);
+  });
+
+  it('npsm ci in a fresh clone installs the reviewed lockfile without asking, and refuses an unreviewed one', () => {
+    const dir = project();
+    assert.equal(npsm(['helper@1.0.0', 'plain-pad', '--accept'], dir).code, 0);
+    const clone = project();
+    for (const f of ['package.json', 'package-lock.json', 'packsec.policy.json', 'packsec.lock.json']) cpSync(join(dir, f), join(clone, f));
+    const r = npsm(['ci'], clone);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(existsSync(join(clone, 'node_modules/helper/index.js')));
+    assert.equal(runCli(['check'], clone).code, 0);
+
+    // Someone updates the lockfile by hand (or with plain npm) and pushes: CI refuses it.
+    const other = project();
+    assert.equal(npsm(['helper@1.1.0', '--accept'], other).code, 0);
+    const clone2 = project();
+    cpSync(join(other, 'package.json'), join(clone2, 'package.json'));
+    cpSync(join(other, 'package-lock.json'), join(clone2, 'package-lock.json'));
+    cpSync(join(dir, 'packsec.policy.json'), join(clone2, 'packsec.policy.json'));
+    cpSync(join(dir, 'packsec.lock.json'), join(clone2, 'packsec.lock.json'));
+    const refused = npsm(['ci'], clone2);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /\+ builtins:child_process\.execSync/);
+    assert.ok(!existsSync(join(clone2, 'node_modules/helper')), 'nothing was installed');
+  });
+
+  it('bad input: a broken policy is exit 2 before npm runs; an unknown package is exit 2', () => {
+    const dir = project();
+    writeFileSync(join(dir, 'packsec.policy.json'), '{"version": 1, "packages": {"x": {"native": "yes"}}}');
+    const r = npsm(['plain-pad'], dir);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /packsec\.policy\.json: packages\.x\.native: expected true or false, got "yes"/);
+    assert.ok(!existsSync(join(dir, 'node_modules')));
+    const dir2 = project();
+    const u = npsm(['no-such-package-here'], dir2);
+    assert.equal(u.code, 2, u.stderr);
+    assert.match(u.stderr, /no-such-package-here/);
+  });
+});
+
+describe('packsec diff', () => {
+  it('shows what a version gains, from the registry, installing nothing', () => {
+    const dir = project();
+    const r = runCli(['diff', 'helper@1.0.0', '1.1.0', '--exit-code'], dir, { npm_config_cache: npmCache, npm_config_userconfig: join(dir, '.npmrc-user') });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /helper@1\.0\.0 → helper@1\.1\.0\n {2}\+ builtins:child_process\.execSync {2}node_modules\/helper\/index\.js:3/);
+    assert.ok(!existsSync(join(dir, 'node_modules')));
+  });
+});
+
+// The repository's own bin is what users run.
+assert.ok(existsSync(join(repoRoot, 'bin', 'npsm.js')));
