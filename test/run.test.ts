@@ -120,6 +120,24 @@ describe('packsec run: what packages can reach', () => {
     assert.equal(run(dir, ['app.mjs']).stdout.trim(), 'cjs esm default true');
     assert.equal(run(dir, ['app.cjs']).stdout.trim(), 'cjs esm');
   });
+
+  it('contains require() of an ES module, or refuses it where Node would load it without hooks (Node 20)', () => {
+    const dir = project({
+      ...pkg('req-esm'), 'node_modules/req-esm/index.js': 'module.exports = () => "none";\n',
+      ...pkg('dual', 'x.cjs', { exports: { '.': [{ 'module-sync': './x.mjs', default: './x.cjs' }, './x.cjs'] } }),
+      'node_modules/dual/x.cjs': 'module.exports = "cjs";\n',
+      'node_modules/dual/x.mjs': 'const x = "esm";\nexport { x as "module.exports" };\n',
+      'app.js': "try { console.log(require('req-esm')()); } catch (e) { console.log(e.code); }\nconsole.log(require('dual'));\n",
+    }, {
+      'node_modules/dual/x.cjs': 'module.exports = "cjs sees " + process.env.SECRET;\n',
+      'node_modules/dual/x.mjs': 'const x = "esm sees " + process.env.SECRET;\nexport { x as "module.exports" };\n',
+      'node_modules/req-esm/index.js': "module.exports = () => require('./x.mjs').default;\n",
+      'node_modules/req-esm/x.mjs': 'export default "esm sees " + process.env.SECRET;\n',
+    });
+    const r = run(dir, ['app.js']);
+    const hooked = typeof (process.getBuiltinModule?.('module') as { registerHooks?: unknown } | undefined)?.registerHooks === 'function';
+    assert.equal(r.stdout.trim(), hooked ? 'esm sees undefined\nesm sees undefined' : 'ERR_REQUIRE_ESM\ncjs sees undefined', r.stderr);
+  });
 });
 
 describe('packsec run: child processes and workers', () => {

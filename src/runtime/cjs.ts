@@ -8,6 +8,7 @@ import vm from 'node:vm';
 import { packageNameOf } from '../policy/index.js';
 import { exportsView } from './exports-view.js';
 import { isInside, packageOfPath, type PackageLocation } from './packages.js';
+import { commonJsAlternative } from './require-esm.js';
 import type { PackageContext, Runtime } from './runtime.js';
 import { G, PROP, THIS } from './names.js';
 
@@ -43,14 +44,41 @@ function realpath(file: string): string {
   }
 }
 
+/**
+ * Node's own answer to require() of an ES module before it could do that (code that supports both
+ * falls back to import() on this code).
+ */
+class RequireEsmRefused extends Error {
+  override readonly name = 'Error';
+  readonly code = 'ERR_REQUIRE_ESM';
+  constructor(filename: string) {
+    super(`packsec: require() of the ES module ${filename} cannot be contained on Node ${process.versions.node}, which loads it without module hooks; use import(), or Node 22.15+`);
+  }
+}
+
 export class CommonJsLoader {
-  constructor(private readonly runtime: Runtime) {}
+  /**
+   * @param requireEsmHooked whether require() of an ES module goes through the ESM hooks (in-thread
+   * hooks, Node 22.15+ and 24). Without them Node resolves and loads that module and everything it
+   * imports with its default loader, so nothing in it would be contained.
+   */
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly requireEsmHooked: boolean,
+  ) {}
 
   install(): void {
     const original = Module.prototype._compile;
     const loader = this;
     const main = loader.runtime.mainAs;
     Module.prototype._compile = function (this: NodeModule, content: string, filename: string, format?: string) {
+      if (format === 'module' && this.id !== '.' && !loader.requireEsmHooked) {
+        // This module stands for its CommonJS twin, as it did before Node 20.19.
+        const alternative = commonJsAlternative(filename);
+        if (!alternative) throw new RequireEsmRefused(filename);
+        this.exports = Module._load(alternative, this, false);
+        return undefined;
+      }
       const loc = packageOfPath(filename) ?? (main && filename === main.root ? main : null);
       // require() of an ES module (Node 20.19+, 22.12+) goes to the ESM loader, whose hooks contain it.
       if (!loc || (format !== undefined && format !== 'commonjs')) return original.call(this, content, filename, format);

@@ -69,7 +69,8 @@ function start(): void {
   runtime.mainAs = mainAs;
   const nodeRequire = createRequire(import.meta.url);
   runtime.builtinLoader = (m) => nodeRequire(`node:${m}`) as object;
-  const loader = new CommonJsLoader(runtime);
+  const nodeModule = nodeRequire('node:module') as { registerHooks?: (hooks: object) => unknown };
+  const loader = new CommonJsLoader(runtime, typeof nodeModule.registerHooks === 'function');
   installWrappers(runtime, (filename, ctx, loc) => loader.requireFor(filename, ctx, loc));
   loader.install();
 
@@ -86,7 +87,6 @@ function start(): void {
   });
 
   const mainAsUrl = mainAs ? { name: mainAs.name, url: pathToFileURL(mainAs.root).href, root: mainAs.root } : null;
-  const nodeModule = nodeRequire('node:module') as { registerHooks?: (hooks: object) => unknown };
   if (typeof nodeModule.registerHooks === 'function') {
     // Node 22.15+, 23.5+ and 24: hooks in this thread, sharing the runtime's policy, cache and monitor.
     nodeModule.registerHooks(syncHooks({ policy: runtime.policy, warn, report: (v) => runtime.monitor.record(v), mainAs: mainAsUrl, cache: runtime.cache }));
