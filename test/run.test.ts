@@ -121,6 +121,22 @@ describe('packsec run: what packages can reach', () => {
     assert.equal(run(dir, ['app.cjs']).stdout.trim(), 'cjs esm');
   });
 
+  it('contains ES modules however the first one is reached (the ESM hooks may start late)', () => {
+    const dir = project({
+      ...pkg('loader'), 'node_modules/loader/index.js': "module.exports = () => import('esm-dep').then((m) => m.default);\n",
+      ...pkg('esm-dep', 'index.js', { type: 'module' }), 'node_modules/esm-dep/index.js': "export default 'esm';\n",
+      'app.js': "require('loader')().then((m) => console.log(m));\n",
+      'esm-main.mjs': "import m from 'esm-dep';\nconsole.log(m);\n",
+      'starter.js': "require('module').runMain(require('path').join(__dirname, 'esm-main.mjs'));\n",
+    }, {
+      'node_modules/esm-dep/index.js': "export default 'esm sees ' + process.env.SECRET;\n",
+    });
+    for (const entry of ['app.js', 'esm-main.mjs', 'starter.js']) {
+      const r = run(dir, [entry]);
+      assert.equal(r.stdout.trim(), 'esm sees undefined', `${entry}: ${r.stderr}`);
+    }
+  });
+
   it('contains require() of an ES module, or refuses it where Node would load it without hooks (Node 20)', () => {
     const dir = project({
       ...pkg('req-esm'), 'node_modules/req-esm/index.js': 'module.exports = () => "none";\n',

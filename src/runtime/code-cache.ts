@@ -9,7 +9,7 @@ import { writeFileAtomic } from '../util/atomic.js';
 import type { TransformResult } from './transform.js';
 
 // Bump when the transform's output changes.
-export const CACHE_VERSION = 1;
+export const CACHE_VERSION = 2;
 
 export function contentHash(source: string): string {
   return createHash('sha256').update(source).digest('hex');
