@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { isMainThread, MessageChannel } from 'node:worker_threads';
 import { readPolicy } from '../policy/index.js';
 import { CommonJsLoader } from './cjs.js';
+import { runCached } from './code-cache.js';
 import { exportsView } from './exports-view.js';
 import { installWrappers } from './wrappers.js';
 import { syncHooks } from './esm-hooks.js';
@@ -19,8 +20,6 @@ declare const lockdown: (options: Record<string, string>) => void;
 
 const KEY = Symbol.for('packsec.runtime');
 const IN_PROCESS = new URL(import.meta.url).search === '?in-process';
-// SES's single-file bundle: importing its ES module source tree (about 100 files) is slower to start.
-createRequire(import.meta.url)('ses');
 
 /**
  * Whether this process was started with modules that load before the runtime and could import() later
@@ -61,6 +60,10 @@ function start(): ((entry: string) => void) | null {
     mainAs = { name: asPackage, root: main };
   }
 
+  const cacheDir = process.env.PACKSEC_NO_CACHE === '1' ? null : `${projectDir}/node_modules/.cache/packsec/run`;
+  // SES's single-file bundle (importing its ES module source tree, about 100 files, is slower to start),
+  // with a code cache: it is the largest script every run compiles.
+  const ses = runCached(createRequire(import.meta.url).resolve('ses'), cacheDir);
   // What the runtime hands out must be captured from the start compartment before lockdown.
   const real = { global: globalThis, console, Date, Math, Error, process };
   lockdown({
@@ -74,8 +77,8 @@ function start(): ((entry: string) => void) | null {
     unhandledRejectionTrapping: 'none',
     evalTaming: 'safe-eval',
   });
+  ses.saveCache();
 
-  const cacheDir = process.env.PACKSEC_NO_CACHE === '1' ? null : `${projectDir}/node_modules/.cache/packsec/run`;
   const runtime = new Runtime({ policy, projectDir, warn, reportFile: process.env.PACKSEC_REPORT || null, cacheDir }, real);
   runtime.mainAs = mainAs;
   const nodeRequire = createRequire(import.meta.url);
