@@ -100,6 +100,32 @@ describe('packsec run: what packages can reach', () => {
     assert.equal(r.stdout.trim(), '|NODE_ENV|false|{"NODE_ENV":"test"}', r.stderr);
   });
 
+  it('keeps globals and process members apart per package, though their accessors are shared', () => {
+    const dir = project({
+      ...pkg('first'), 'node_modules/first/index.js': 'module.exports = () => 1;\n',
+      ...pkg('second'), 'node_modules/second/index.js': 'module.exports = () => typeof URL + typeof fetch;\n',
+      'app.js': "require('first')(); console.log(require('second')());\n",
+    }, {
+      'node_modules/first/index.js': `module.exports = () => {
+  const out = [];
+  const tries = {
+    mutateGetter: () => { 'use strict'; Object.getOwnPropertyDescriptor(globalThis, 'setImmediate').get.hijack = 1; },
+    otherReceiver: () => Object.getOwnPropertyDescriptor(globalThis, 'setImmediate').get.call({}),
+    processReceiver: () => Object.getOwnPropertyDescriptor(process, 'cwd').get.call({}),
+    mutateProcessGetter: () => { 'use strict'; Object.getOwnPropertyDescriptor(process, 'cwd').get.hijack = 1; },
+  };
+  for (const [name, f] of Object.entries(tries)) { try { f(); out.push(name + ':ok'); } catch (e) { out.push(name + ':' + (e.code || e.name)); } }
+  globalThis.URL = 'HIJACKED'; globalThis.fetch = 'HIJACKED'; process.cwd = () => 'HIJACKED';
+  return out.join(' ');
+};
+`,
+      'node_modules/second/index.js': 'module.exports = () => [typeof URL, typeof fetch === "function" ? "function" : "no", String(Object.getOwnPropertyDescriptor(globalThis, "setImmediate").get.hijack), typeof process.cwd].join();\n',
+      'app.js': "console.log(require('first')()); console.log(require('second')());\n",
+    });
+    const r = run(dir, ['--warn', 'app.js']);
+    assert.equal(r.stdout.trim(), 'mutateGetter:TypeError otherReceiver:TypeError processReceiver:TypeError mutateProcessGetter:TypeError\nfunction,function,undefined,function', r.stderr);
+  });
+
   it('runs a package marked trust: "full" uncontained', () => {
     const dir = project({ ...pkg('tool'), 'node_modules/tool/index.js': 'module.exports = () => "x";\n', 'app.js': "console.log(require('tool')());\n" },
       { 'node_modules/tool/index.js': 'module.exports = () => process.env.SECRET;\n' });
