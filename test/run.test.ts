@@ -100,6 +100,32 @@ describe('packsec run: what packages can reach', () => {
     assert.equal(r.stdout.trim(), '|NODE_ENV|false|{"NODE_ENV":"test"}', r.stderr);
   });
 
+  it('keeps globals and process members apart per package, though their accessors are shared', () => {
+    const dir = project({
+      ...pkg('first'), 'node_modules/first/index.js': 'module.exports = () => 1;\n',
+      ...pkg('second'), 'node_modules/second/index.js': 'module.exports = () => typeof URL + typeof fetch;\n',
+      'app.js': "require('first')(); console.log(require('second')());\n",
+    }, {
+      'node_modules/first/index.js': `module.exports = () => {
+  const out = [];
+  const tries = {
+    mutateGetter: () => { 'use strict'; Object.getOwnPropertyDescriptor(globalThis, 'setImmediate').get.hijack = 1; },
+    otherReceiver: () => Object.getOwnPropertyDescriptor(globalThis, 'setImmediate').get.call({}),
+    processReceiver: () => Object.getOwnPropertyDescriptor(process, 'cwd').get.call({}),
+    mutateProcessGetter: () => { 'use strict'; Object.getOwnPropertyDescriptor(process, 'cwd').get.hijack = 1; },
+  };
+  for (const [name, f] of Object.entries(tries)) { try { f(); out.push(name + ':ok'); } catch (e) { out.push(name + ':' + (e.code || e.name)); } }
+  globalThis.URL = 'HIJACKED'; globalThis.fetch = 'HIJACKED'; process.cwd = () => 'HIJACKED';
+  return out.join(' ');
+};
+`,
+      'node_modules/second/index.js': 'module.exports = () => [typeof URL, typeof fetch === "function" ? "function" : "no", String(Object.getOwnPropertyDescriptor(globalThis, "setImmediate").get.hijack), typeof process.cwd].join();\n',
+      'app.js': "console.log(require('first')()); console.log(require('second')());\n",
+    });
+    const r = run(dir, ['--warn', 'app.js']);
+    assert.equal(r.stdout.trim(), 'mutateGetter:TypeError otherReceiver:TypeError processReceiver:TypeError mutateProcessGetter:TypeError\nfunction,function,undefined,function', r.stderr);
+  });
+
   it('runs a package marked trust: "full" uncontained', () => {
     const dir = project({ ...pkg('tool'), 'node_modules/tool/index.js': 'module.exports = () => "x";\n', 'app.js': "console.log(require('tool')());\n" },
       { 'node_modules/tool/index.js': 'module.exports = () => process.env.SECRET;\n' });
@@ -119,6 +145,40 @@ describe('packsec run: what packages can reach', () => {
     });
     assert.equal(run(dir, ['app.mjs']).stdout.trim(), 'cjs esm default true');
     assert.equal(run(dir, ['app.cjs']).stdout.trim(), 'cjs esm');
+  });
+
+  it('contains ES modules however the first one is reached (the ESM hooks may start late)', () => {
+    const dir = project({
+      ...pkg('loader'), 'node_modules/loader/index.js': "module.exports = () => import('esm-dep').then((m) => m.default);\n",
+      ...pkg('esm-dep', 'index.js', { type: 'module' }), 'node_modules/esm-dep/index.js': "export default 'esm';\n",
+      'app.js': "require('loader')().then((m) => console.log(m));\n",
+      'esm-main.mjs': "import m from 'esm-dep';\nconsole.log(m);\n",
+      'starter.js': "require('module').runMain(require('path').join(__dirname, 'esm-main.mjs'));\n",
+    }, {
+      'node_modules/esm-dep/index.js': "export default 'esm sees ' + process.env.SECRET;\n",
+    });
+    for (const entry of ['app.js', 'esm-main.mjs', 'starter.js']) {
+      const r = run(dir, [entry]);
+      assert.equal(r.stdout.trim(), 'esm sees undefined', `${entry}: ${r.stderr}`);
+    }
+  });
+
+  it('contains require() of an ES module, or refuses it where Node would load it without hooks (Node 20)', () => {
+    const dir = project({
+      ...pkg('req-esm'), 'node_modules/req-esm/index.js': 'module.exports = () => "none";\n',
+      ...pkg('dual', 'x.cjs', { exports: { '.': [{ 'module-sync': './x.mjs', default: './x.cjs' }, './x.cjs'] } }),
+      'node_modules/dual/x.cjs': 'module.exports = "cjs";\n',
+      'node_modules/dual/x.mjs': 'const x = "esm";\nexport { x as "module.exports" };\n',
+      'app.js': "try { console.log(require('req-esm')()); } catch (e) { console.log(e.code); }\nconsole.log(require('dual'));\n",
+    }, {
+      'node_modules/dual/x.cjs': 'module.exports = "cjs sees " + process.env.SECRET;\n',
+      'node_modules/dual/x.mjs': 'const x = "esm sees " + process.env.SECRET;\nexport { x as "module.exports" };\n',
+      'node_modules/req-esm/index.js': "module.exports = () => require('./x.mjs').default;\n",
+      'node_modules/req-esm/x.mjs': 'export default "esm sees " + process.env.SECRET;\n',
+    });
+    const r = run(dir, ['app.js']);
+    const hooked = typeof (process.getBuiltinModule?.('module') as { registerHooks?: unknown } | undefined)?.registerHooks === 'function';
+    assert.equal(r.stdout.trim(), hooked ? 'esm sees undefined\nesm sees undefined' : 'ERR_REQUIRE_ESM\ncjs sees undefined', r.stderr);
   });
 });
 

@@ -8,8 +8,9 @@ import vm from 'node:vm';
 import { packageNameOf } from '../policy/index.js';
 import { exportsView } from './exports-view.js';
 import { isInside, packageOfPath, type PackageLocation } from './packages.js';
+import { commonJsAlternative } from './require-esm.js';
 import type { PackageContext, Runtime } from './runtime.js';
-import { G, PROP, THIS } from './names.js';
+import { ESM, G, PROP, THIS } from './names.js';
 
 interface NodeModule {
   id: string;
@@ -31,7 +32,8 @@ interface ModuleStatics {
 const nodeRequire = createRequire(import.meta.url);
 export const Module = nodeRequire('node:module') as ModuleStatics;
 
-const PARAMS = ['exports', 'require', 'module', '__filename', '__dirname', G, THIS, PROP];
+const PARAMS = ['exports', 'require', 'module', '__filename', '__dirname', G, THIS, PROP, ESM];
+const ESM_ENTRANCES = /\b(runMain|repl|inspector)\b/;
 const PRESERVE_SYMLINKS = process.execArgv.includes('--preserve-symlinks') || process.env.NODE_PRESERVE_SYMLINKS === '1';
 const importDynamically = (vm as unknown as { constants?: { USE_MAIN_CONTEXT_DEFAULT_LOADER?: symbol } }).constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
 
@@ -43,19 +45,65 @@ function realpath(file: string): string {
   }
 }
 
+/**
+ * Node's own answer to require() of an ES module before it could do that (code that supports both
+ * falls back to import() on this code).
+ */
+class RequireEsmRefused extends Error {
+  override readonly name = 'Error';
+  readonly code = 'ERR_REQUIRE_ESM';
+  constructor(filename: string) {
+    super(`packsec: require() of the ES module ${filename} cannot be contained on Node ${process.versions.node}, which loads it without module hooks; use import(), or Node 22.15+`);
+  }
+}
+
+/** The ESM hooks as the CommonJS side sees them. */
+export interface EsmHooks {
+  /**
+   * Whether require() of an ES module goes through the hooks (in-thread hooks, Node 22.15+ and 24).
+   * Without them Node resolves and loads that module and everything it imports with its default
+   * loader, so nothing in it would be contained.
+   */
+  readonly requireHooked: boolean;
+  /** Puts the hooks in place if they are not yet: before anything can load an ES module. */
+  need(): void;
+}
+
 export class CommonJsLoader {
-  constructor(private readonly runtime: Runtime) {}
+  /** Whether the entry point came through here (a CommonJS main). */
+  mainCompiled = false;
+
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly esm: EsmHooks,
+  ) {}
 
   install(): void {
     const original = Module.prototype._compile;
     const loader = this;
+    const esm = this.esm;
     const main = loader.runtime.mainAs;
+    // Code the runtime does not transform (the app's, trusted packages') reaches ES modules through
+    // import() or ESM syntax, spelled with the keyword, or by starting an entry point or a REPL (which
+    // imports for its user): a file that names none of them does not need the hooks yet.
+    const uncontained = function (this: NodeModule, content: string, filename: string, format?: string) {
+      if (format === 'module' || content.includes('import') || ESM_ENTRANCES.test(content)) esm.need();
+      return original.call(this, content, filename, format);
+    };
     Module.prototype._compile = function (this: NodeModule, content: string, filename: string, format?: string) {
+      if (this.id === '.') loader.mainCompiled = true;
+      if (format === 'module' && this.id !== '.' && !esm.requireHooked) {
+        // This module stands for its CommonJS twin, as it did before Node 20.19.
+        const alternative = commonJsAlternative(filename);
+        if (!alternative) throw new RequireEsmRefused(filename);
+        this.exports = Module._load(alternative, this, false);
+        return undefined;
+      }
       const loc = packageOfPath(filename) ?? (main && filename === main.root ? main : null);
       // require() of an ES module (Node 20.19+, 22.12+) goes to the ESM loader, whose hooks contain it.
-      if (!loc || (format !== undefined && format !== 'commonjs')) return original.call(this, content, filename, format);
+      if (!loc || (format !== undefined && format !== 'commonjs')) return uncontained.call(this, content, filename, format);
       const ctx = loader.runtime.context(loc.name);
-      if (ctx.grants.trusted) return original.call(this, content, filename, format);
+      if (ctx.grants.trusted) return uncontained.call(this, content, filename, format);
       return loader.compile(this, content, filename, loc, ctx);
     };
   }
@@ -74,7 +122,7 @@ export class CommonJsLoader {
       this.runtime.monitor.deny({ package: loc.name, kind: 'builtin', capability: 'module' });
       return Object;
     });
-    return fn.call(module.exports, module.exports, req, facade, filename, dirname(filename), ctx.g, ctx.fixThis, ctx.prop);
+    return fn.call(module.exports, module.exports, req, facade, filename, dirname(filename), ctx.g, ctx.fixThis, ctx.prop, this.esm.need);
   }
 
   /** A contained require as if from `filename` (for module.createRequire granted to a package). */

@@ -3,16 +3,56 @@
 // The transform (acorn and scope analysis) is handed in by whoever owns the cache.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import vm from 'node:vm';
 import { writeFileAtomic } from '../util/atomic.js';
 import type { TransformResult } from './transform.js';
 
 // Bump when the transform's output changes.
-export const CACHE_VERSION = 1;
+export const CACHE_VERSION = 2;
 
 export function contentHash(source: string): string {
   return createHash('sha256').update(source).digest('hex');
+}
+
+function writeCacheFile(file: string, data: string | Buffer, madeDirs?: Set<string>): void {
+  try {
+    const sub = dirname(file);
+    if (!madeDirs?.has(sub)) {
+      mkdirSync(sub, { recursive: true });
+      madeDirs?.add(sub);
+    }
+    writeFileAtomic(file, data);
+  } catch {
+    // A cache that cannot be written only costs time on the next run.
+  }
+}
+
+/**
+ * Runs a CommonJS file of packsec's own (SES's bundle) as require() would, compiled with a V8 code
+ * cache kept in `dir` under the hash of its content. Returns what writes that cache, to be called once
+ * the functions start-up needs have been compiled, so they are in it too.
+ */
+export function runCached(file: string, dir: string | null): { exports: unknown; saveCache(): void } {
+  const source = readFileSync(file, 'utf8');
+  const cacheFile = dir ? join(dir, 'own', `${contentHash(source)}.v8`) : null;
+  let cachedData: Buffer | undefined;
+  if (cacheFile) {
+    try {
+      cachedData = readFileSync(cacheFile);
+    } catch { /* first run */ }
+  }
+  // On the wrapper's line, so line numbers stay the file's own.
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData });
+  const module = { exports: {} as unknown };
+  (script.runInThisContext() as (...a: unknown[]) => unknown).call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
+  return {
+    exports: module.exports,
+    saveCache: () => {
+      if (cacheFile && (!cachedData || script.cachedDataRejected)) writeCacheFile(cacheFile, script.createCachedData());
+    },
+  };
 }
 
 export type Transformer = (source: string, kind: 'commonjs' | 'module') => TransformResult;
@@ -41,16 +81,7 @@ export class CodeCache {
   }
 
   private write(file: string, data: string | Buffer): void {
-    try {
-      const sub = join(file, '..');
-      if (!this.madeDirs.has(sub)) {
-        mkdirSync(sub, { recursive: true });
-        this.madeDirs.add(sub);
-      }
-      writeFileAtomic(file, data);
-    } catch {
-      // A cache that cannot be written only costs time on the next run.
-    }
+    writeCacheFile(file, data, this.madeDirs);
   }
 
   /** The contained version of a module's source. */

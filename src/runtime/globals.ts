@@ -66,43 +66,145 @@ export function consoleFacade(real: Console): Console {
   return facade as unknown as Console;
 }
 
-/** Fills a compartment's globalThis for one package. */
-export function populateGlobals(g: Record<string, unknown>, grants: PackageGrants, monitor: Monitor, real: RealGlobals, builtin: (module: string) => unknown): void {
-  const define = (name: string, value: unknown) => Object.defineProperty(g, name, { value, writable: true, enumerable: false, configurable: true });
-  define('global', g);
-  define('globalThis', g);
-  define('console', consoleFacade(real.console));
-  // Intrinsics a compartment lacks (SES leaves out Intl and WebAssembly; Node 24 adds Float16Array,
-  // SuppressedError, DisposableStack…): the real ones, frozen, since every package shares them.
-  for (const name of INTRINSICS) {
-    if (SKIP.has(name) || Object.prototype.hasOwnProperty.call(g, name) || !(name in real.global)) continue;
-    const value = (real.global as unknown as Record<string, unknown>)[name];
-    if (typeof value === 'function') define(name, protectShared(value));
-    else if (value && typeof value === 'object') {
-      for (const key of Reflect.ownKeys(value)) {
-        const member = (value as Record<PropertyKey, unknown>)[key];
-        if (typeof member === 'function') protectShared(member);
-      }
-      define(name, Object.freeze(value));
-    } else define(name, value);
-  }
-  for (const name of AMBIENT) {
-    if (SKIP.has(name) || name === 'console' || !(name in real.global)) continue;
-    define(name, protectShared((real.global as unknown as Record<string, unknown>)[name]));
-  }
-  define('process', processFacade(real.process, grants, monitor, builtin));
-  const clock = globalGranted(grants, 'Date.now') || globalGranted(grants, 'Date');
-  define('Date', clock ? real.Date : deniedDate(real.Date, grants.name, monitor));
-  const random = globalGranted(grants, 'Math.random') || globalGranted(grants, 'Math');
-  define('Math', random ? real.Math : deniedMath(real.Math, grants.name, monitor));
-  define('Error', packageError(g.Error as ErrorConstructor, real.Error));
+interface GlobalState {
+  grants: PackageGrants;
+  monitor: Monitor;
+  /** First segments of granted paths below a global ("performance" for "performance.now"). */
+  partly: ReadonlySet<string>;
+}
 
-  for (const name of Object.getOwnPropertyNames(real.global)) {
-    if (SKIP.has(name) || name in g || name.startsWith('__packsec')) continue;
-    const desc = Object.getOwnPropertyDescriptor(real.global, name);
-    if (!desc) continue;
-    const read = (): unknown => ('value' in desc ? desc.value : desc.get?.call(real.global));
-    if (globalGranted(grants, name)) {
+/**
+ * Fills the compartment globals of every package of one runtime. What does not depend on the package
+ * is worked out once: the real values of intrinsics and inert host objects, and the accessors of host
+ * globals that deny, which are shared (and frozen) and find the package from the global they are read on.
+ */
+export class GlobalsFactory {
+  private readonly states = new WeakMap<object, GlobalState>();
+  private readonly ambientValues = new Map<string, unknown>();
+  private shared: { intrinsics: [string, unknown][]; ambient: PropertyDescriptorMap; host: PropertyDescriptorMap; names: Set<string> } | null = null;
+
+  constructor(private readonly real: RealGlobals) {}
+
+  /** The package state of a global object (or of an object that inherits from one). */
+  private stateOf(receiver: unknown): GlobalState | undefined {
+    let o = receiver;
+    for (let depth = 0; depth < 64 && o !== null && (typeof o === 'object' || typeof o === 'function'); depth++) {
+      const s = this.states.get(o as object);
+      if (s) return s;
+      o = Object.getPrototypeOf(o);
+    }
+    return undefined;
+  }
+
+  /** Read lazily: several of Node's web globals load their implementation on first read (fetch's, streams). */
+  private ambientValue(name: string): unknown {
+    if (this.ambientValues.has(name)) return this.ambientValues.get(name);
+    const value = protectShared((this.real.global as unknown as Record<string, unknown>)[name]);
+    this.ambientValues.set(name, value);
+    return value;
+  }
+
+  private build(g: Record<string, unknown>): NonNullable<GlobalsFactory['shared']> {
+    const real = this.real.global as unknown as Record<string, unknown>;
+    const factory = this;
+    // Intrinsics a compartment lacks (SES leaves out Intl and WebAssembly; Node 24 adds Float16Array,
+    // SuppressedError, DisposableStack…): the real ones, frozen, since every package shares them.
+    const intrinsics: [string, unknown][] = [];
+    for (const name of INTRINSICS) {
+      if (SKIP.has(name) || Object.prototype.hasOwnProperty.call(g, name) || !(name in real)) continue;
+      const value = real[name];
+      if (typeof value === 'function') intrinsics.push([name, protectShared(value)]);
+      else if (value && typeof value === 'object') {
+        for (const key of Reflect.ownKeys(value)) {
+          const member = (value as Record<PropertyKey, unknown>)[key];
+          if (typeof member === 'function') protectShared(member);
+        }
+        intrinsics.push([name, Object.freeze(value)]);
+      } else intrinsics.push([name, value]);
+    }
+    const names = new Set<string>(['global', 'globalThis', 'console', 'process', 'Date', 'Math', 'Error']);
+    for (const [name] of intrinsics) names.add(name);
+    const ambient: PropertyDescriptorMap = Object.create(null) as PropertyDescriptorMap;
+    for (const name of AMBIENT) {
+      if (SKIP.has(name) || name === 'console' || !(name in real)) continue;
+      names.add(name);
+      const accessors = {
+        get(this: object): unknown {
+          const value = factory.ambientValue(name);
+          // From now on a plain data property, as on the real global.
+          try {
+            Object.defineProperty(this, name, { value, writable: true, enumerable: false, configurable: true });
+          } catch { /* a receiver that cannot take it */ }
+          return value;
+        },
+        set(this: object, value: unknown): void {
+          Object.defineProperty(this, name, { value, writable: true, enumerable: false, configurable: true });
+        },
+      };
+      ambient[name] = { get: Object.freeze(accessors.get), set: Object.freeze(accessors.set), enumerable: false, configurable: true };
+    }
+    const host: PropertyDescriptorMap = Object.create(null) as PropertyDescriptorMap;
+    for (const name of Object.getOwnPropertyNames(real)) {
+      if (SKIP.has(name) || names.has(name) || name in g || name.startsWith('__packsec')) continue;
+      const desc = Object.getOwnPropertyDescriptor(real, name);
+      if (!desc) continue;
+      const read = (): unknown => ('value' in desc ? desc.value : desc.get?.call(real));
+      const accessors = {
+        get(this: object): unknown {
+          const s = factory.stateOf(this);
+          if (!s) throw new TypeError(`Illegal invocation of the global ${name}`);
+          const v = read();
+          if (s.partly.has(name) && v && typeof v === 'object') return partialView(v, name, s.grants, s.monitor);
+          if (v === null || (typeof v !== 'object' && typeof v !== 'function')) {
+            s.monitor.deny({ package: s.grants.name, kind: 'global', capability: name });
+            return v;
+          }
+          return s.monitor.warn ? v : deniedObject(s.monitor, s.grants.name, name, 'global', v);
+        },
+        // Assigning a global (a polyfill) gives the package its own value, shared with nobody.
+        set(this: object, value: unknown): void {
+          Object.defineProperty(this, name, { value, writable: true, enumerable: false, configurable: true });
+        },
+      };
+      host[name] = { get: Object.freeze(accessors.get), set: Object.freeze(accessors.set), enumerable: false, configurable: true };
+      names.add(name);
+    }
+    return { intrinsics, ambient, host, names };
+  }
+
+  /** Fills a compartment's globalThis for one package. */
+  populate(g: Record<string, unknown>, grants: PackageGrants, monitor: Monitor, builtin: (module: string) => unknown): void {
+    const real = this.real;
+    const define = (name: string, value: unknown) => Object.defineProperty(g, name, { value, writable: true, enumerable: false, configurable: true });
+    const shared = (this.shared ??= this.build(g));
+    const partly = new Set<string>();
+    for (const path of grants.globals) {
+      const dot = path.indexOf('.');
+      if (dot > 0) partly.add(path.slice(0, dot));
+    }
+    this.states.set(g, { grants, monitor, partly });
+    define('global', g);
+    define('globalThis', g);
+    define('console', consoleFacade(real.console));
+    for (const [name, value] of shared.intrinsics) define(name, value);
+    Object.defineProperties(g, shared.ambient);
+    define('process', processFacade(real.process, grants, monitor, builtin));
+    const clock = globalGranted(grants, 'Date.now') || globalGranted(grants, 'Date');
+    define('Date', clock ? real.Date : deniedDate(real.Date, grants.name, monitor));
+    const random = globalGranted(grants, 'Math.random') || globalGranted(grants, 'Math');
+    define('Math', random ? real.Math : deniedMath(real.Math, grants.name, monitor));
+    define('Error', packageError(g.Error as ErrorConstructor, real.Error));
+    Object.defineProperties(g, shared.host);
+
+    // Granted globals: the real value, read when used (also one the app set after start-up).
+    for (const path of grants.globals) {
+      const dot = path.indexOf('.');
+      const name = dot > 0 ? path.slice(0, dot) : path;
+      if (dot > 0 || SKIP.has(name) || name.startsWith('__packsec') || !Object.prototype.hasOwnProperty.call(real.global, name)) continue;
+      if (!shared.host[name] && (shared.names.has(name) || name in g)) continue;
+      const desc = Object.getOwnPropertyDescriptor(real.global, name);
+      if (!desc) continue;
+      const read = (): unknown => ('value' in desc ? desc.value : desc.get?.call(real.global));
       Object.defineProperty(g, name, {
         get() {
           const v = read();
@@ -112,23 +214,6 @@ export function populateGlobals(g: Record<string, unknown>, grants: PackageGrant
         enumerable: false,
         configurable: true,
       });
-      continue;
     }
-    const partly = [...grants.globals].some((p) => p.startsWith(name + '.'));
-    Object.defineProperty(g, name, {
-      get() {
-        const v = read();
-        if (partly && v && typeof v === 'object') return partialView(v, name, grants, monitor);
-        if (v === null || (typeof v !== 'object' && typeof v !== 'function')) {
-          monitor.deny({ package: grants.name, kind: 'global', capability: name });
-          return v;
-        }
-        return monitor.warn ? v : deniedObject(monitor, grants.name, name, 'global', v);
-      },
-      // Assigning a global (a polyfill) gives the package its own value, shared with nobody.
-      set(v: unknown) { define(name, v); },
-      enumerable: false,
-      configurable: true,
-    });
   }
 }

@@ -5,5 +5,7 @@
 export const G = '__packsec$g';
 export const THIS = '__packsec$this';
 export const PROP = '__packsec$p';
+/** Called before every import() of a CommonJS module: the ESM hooks must be in place before it resolves. */
+export const ESM = '__packsec$esm';
 /** Any name with this prefix is refused in contained code: it cannot shadow the ones above. */
 export const RESERVED_PREFIX = '__packsec$';

@@ -1,4 +1,5 @@
-// The run-time entry point, loaded with --import before the app: the one place that calls SES
+// The run-time entry point, loaded with --import before the app (or imported by `packsec run` itself,
+// as preamble.js?in-process, which then starts the app with runMain): the one place that calls SES
 // lockdown(). It reads the policy named by the environment `packsec run` sets, freezes the shared
 // intrinsics, and installs the CommonJS and ESM containment.
 import { realpathSync, writeSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { isMainThread, MessageChannel } from 'node:worker_threads';
 import { readPolicy } from '../policy/index.js';
 import { CommonJsLoader } from './cjs.js';
+import { runCached } from './code-cache.js';
 import { exportsView } from './exports-view.js';
 import { installWrappers } from './wrappers.js';
 import { syncHooks } from './esm-hooks.js';
@@ -17,11 +19,19 @@ import type { Violation } from './denial.js';
 declare const lockdown: (options: Record<string, string>) => void;
 
 const KEY = Symbol.for('packsec.runtime');
-// SES's single-file bundle: importing its ES module source tree (about 100 files) is slower to start.
-createRequire(import.meta.url)('ses');
+const IN_PROCESS = new URL(import.meta.url).search === '?in-process';
 
-function start(): void {
-  if ((globalThis as Record<symbol, unknown>)[KEY]) return; // already contained (a second --import)
+/**
+ * Whether this process was started with modules that load before the runtime and could import() later
+ * (--require, --import, loaders), or with ES modules as the default.
+ */
+function userPreloads(): boolean {
+  const options = (process.env.NODE_OPTIONS ?? '').replace(process.env.PACKSEC_NODE_OPTIONS ?? '', '');
+  return [...process.execArgv, ...options.split(/\s+/)].some((a) => /^(-r|--require|--import|--loader|--experimental-loader|--experimental-default-type)(=|$)/.test(a));
+}
+
+function start(): ((entry: string) => void) | null {
+  if ((globalThis as Record<symbol, unknown>)[KEY]) return null; // already contained (a second --import)
   const projectDir = process.env.PACKSEC_PROJECT;
   if (!projectDir) throw new Error('packsec: the runtime preamble needs PACKSEC_PROJECT (use `packsec run`)');
   const policy = readPolicy(projectDir);
@@ -50,6 +60,10 @@ function start(): void {
     mainAs = { name: asPackage, root: main };
   }
 
+  const cacheDir = process.env.PACKSEC_NO_CACHE === '1' ? null : `${projectDir}/node_modules/.cache/packsec/run`;
+  // SES's single-file bundle (importing its ES module source tree, about 100 files, is slower to start),
+  // with a code cache: it is the largest script every run compiles.
+  const ses = runCached(createRequire(import.meta.url).resolve('ses'), cacheDir);
   // What the runtime hands out must be captured from the start compartment before lockdown.
   const real = { global: globalThis, console, Date, Math, Error, process };
   lockdown({
@@ -63,13 +77,36 @@ function start(): void {
     unhandledRejectionTrapping: 'none',
     evalTaming: 'safe-eval',
   });
+  ses.saveCache();
 
-  const cacheDir = process.env.PACKSEC_NO_CACHE === '1' ? null : `${projectDir}/node_modules/.cache/packsec/run`;
   const runtime = new Runtime({ policy, projectDir, warn, reportFile: process.env.PACKSEC_REPORT || null, cacheDir }, real);
   runtime.mainAs = mainAs;
   const nodeRequire = createRequire(import.meta.url);
   runtime.builtinLoader = (m) => nodeRequire(`node:${m}`) as object;
-  const loader = new CommonJsLoader(runtime);
+  const nodeModule = nodeRequire('node:module') as { registerHooks?: (hooks: object) => unknown; runMain(main?: string): void };
+  const inThread = typeof nodeModule.registerHooks === 'function';
+  const mainAsUrl = mainAs ? { name: mainAs.name, url: pathToFileURL(mainAs.root).href, root: mainAs.root } : null;
+  let hooked = false;
+  const esm = {
+    requireHooked: inThread,
+    need: (): void => {
+      if (hooked) return;
+      hooked = true;
+      if (inThread) {
+        // Node 22.15+, 23.5+ and 24: hooks in this thread, sharing the runtime's policy, cache and monitor.
+        nodeModule.registerHooks!(syncHooks({ policy: runtime.policy, warn, report: (v) => runtime.monitor.record(v), mainAs: mainAsUrl, cache: runtime.cache }));
+        return;
+      }
+      const { port1, port2 } = new MessageChannel();
+      port1.on('message', (v: Omit<Violation, 'count'>) => runtime.monitor.record(v));
+      port1.unref();
+      register(new URL('./esm-hooks.js', import.meta.url), {
+        data: { projectDir, warn, port: port2, cacheDir, mainAs: mainAsUrl },
+        transferList: [port2],
+      });
+    },
+  };
+  const loader = new CommonJsLoader(runtime, esm);
   installWrappers(runtime, (filename, ctx, loc) => loader.requireFor(filename, ctx, loc));
   loader.install();
 
@@ -85,20 +122,26 @@ function start(): void {
     configurable: false,
   });
 
-  const mainAsUrl = mainAs ? { name: mainAs.name, url: pathToFileURL(mainAs.root).href, root: mainAs.root } : null;
-  const nodeModule = nodeRequire('node:module') as { registerHooks?: (hooks: object) => unknown };
-  if (typeof nodeModule.registerHooks === 'function') {
-    // Node 22.15+, 23.5+ and 24: hooks in this thread, sharing the runtime's policy, cache and monitor.
-    nodeModule.registerHooks(syncHooks({ policy: runtime.policy, warn, report: (v) => runtime.monitor.record(v), mainAs: mainAsUrl, cache: runtime.cache }));
-  } else {
-    const { port1, port2 } = new MessageChannel();
-    port1.on('message', (v: Omit<Violation, 'count'>) => runtime.monitor.record(v));
-    port1.unref();
-    register(new URL('./esm-hooks.js', import.meta.url), {
-      data: { projectDir, warn, port: port2, cacheDir, mainAs: mainAsUrl },
-      transferList: [port2],
-    });
-  }
+  // Node 20's hooks run in a thread of their own that takes tens of milliseconds to start. When this
+  // process starts the app itself, with nothing loaded before it, every way to an ES module passes the
+  // CommonJS loader first (the entry, import() in code it compiles, require of an ES module), so the
+  // hooks start only when one of those needs them. Anywhere else they start now.
+  if (inThread || !IN_PROCESS || userPreloads()) esm.need();
+  return (entry) => {
+    try {
+      nodeModule.runMain(entry);
+    } finally {
+      // An entry Node runs as an ES module never reached the CommonJS loader: Node has only resolved it
+      // so far, and loads it after this returns, through the hooks.
+      if (!loader.mainCompiled) esm.need();
+    }
+  };
 }
 
-start();
+const started = start();
+
+/** Runs the app's entry point (for `packsec run` in its own process). */
+export function runMain(entry: string): void {
+  if (!started) throw new Error('packsec: the runtime was started elsewhere in this process');
+  started(entry);
+}

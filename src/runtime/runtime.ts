@@ -7,7 +7,7 @@ import { processExports } from './process.js';
 import { CodeCache } from './code-cache.js';
 import { transformSource } from './transform.js';
 import { Monitor } from './denial.js';
-import { populateGlobals, type RealGlobals } from './globals.js';
+import { GlobalsFactory, type RealGlobals } from './globals.js';
 import { RuntimePolicy, type PackageGrants } from './policy.js';
 
 declare const Compartment: new (options: { __options__: true; globals?: Record<string, unknown> }) => { globalThis: Record<string, unknown> };
@@ -39,6 +39,7 @@ export class Runtime {
   readonly policy: RuntimePolicy;
   private readonly contexts = new Map<string, PackageContext>();
   readonly cache: CodeCache;
+  private readonly globals: GlobalsFactory;
   /** Set by the loader hooks: replacements for granted exports that must stay contained. */
   wrapExport: FacadeWrapper = (_ctx, _m, _p, v) => v;
   /**
@@ -55,6 +56,7 @@ export class Runtime {
     this.monitor = new Monitor({ warn: options.warn, reportFile: options.reportFile });
     this.policy = new RuntimePolicy(options.policy, options.projectDir);
     this.cache = new CodeCache(options.cacheDir, transformSource);
+    this.globals = new GlobalsFactory(real);
     // Built-in classes that extend Error (assert.AssertionError) lead up to it; it must stay unfrozen.
     exempt(real.Error);
   }
@@ -68,7 +70,7 @@ export class Runtime {
     }
     const compartment = new Compartment({ __options__: true });
     const g = compartment.globalThis;
-    populateGlobals(g, grants, this.monitor, this.real, (module) => this.builtin(this.context(name), module));
+    this.globals.populate(g, grants, this.monitor, (module) => this.builtin(this.context(name), module));
     const realGlobal = this.real.global;
     ctx = {
       grants,

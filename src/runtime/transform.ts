@@ -1,16 +1,17 @@
 // The source transform that contains a package's code while Node's own loaders keep running it
 // (so CommonJS stays sloppy where it was, and ES modules keep live bindings, cycles and top-level
 // await): every free name becomes a property of the package's own global object, sloppy-mode `this`
-// can no longer be the real global, and `.caller` / `.arguments` of functions read as null.
+// can no longer be the real global, `.caller` / `.arguments` of functions read as null, and import() in
+// CommonJS code first makes sure the ESM hooks are in place.
 // Code that cannot be analysed, or that uses `with`, is refused rather than run uncontained.
 import { children, type Node } from '../analyze/ast.js';
 import { parseProgram } from '../analyze/parse.js';
 import { ScopeTracker } from '../analyze/scope.js';
-import { G, PROP, RESERVED_PREFIX, THIS } from './names.js';
+import { ESM, G, PROP, RESERVED_PREFIX, THIS } from './names.js';
 
-export const TRANSFORM_VERSION = 1;
+export const TRANSFORM_VERSION = 2;
 
-export { G, THIS, PROP } from './names.js';
+export { ESM, G, THIS, PROP } from './names.js';
 
 /**
  * Free names left as they are: JavaScript intrinsics that are the same frozen object in every
@@ -77,7 +78,7 @@ export function transformSource(source: string, kind: 'commonjs' | 'module'): Tr
   for (const use of tracker.thisUses) {
     if (use.sloppyFunction) edits.push({ start: use.node.start, end: use.node.end, text: `${THIS}(this)` });
   }
-  collectCallerReads(program, edits);
+  collectCallerReadsAndImports(program, edits, kind);
   // Insertions (empty ranges) go before a replacement that starts at the same place.
   edits.sort((a, b) => a.start - b.start || (a.end - a.start) - (b.end - b.start));
 
@@ -101,12 +102,20 @@ export function transformSource(source: string, kind: 'commonjs' | 'module'): Tr
   return { ok: true, code: prefix + out };
 }
 
-/** `fn.caller` / `fn.arguments` (and ['caller']) reads become __packsec$p(fn, "caller"), which is null for functions. */
-function collectCallerReads(program: Node, edits: Edit[]): void {
+/**
+ * `fn.caller` / `fn.arguments` (and ['caller']) reads become __packsec$p(fn, "caller"), which is null for
+ * functions. In CommonJS, `import(x)` becomes `(__packsec$esm(), import(x))`.
+ */
+function collectCallerReadsAndImports(program: Node, edits: Edit[], kind: 'commonjs' | 'module'): void {
   const stack: Node[] = [program];
   while (stack.length) {
     const node = stack.pop()!;
-    if (node.type === 'MemberExpression') {
+    if (node.type === 'ImportExpression' && kind === 'commonjs') {
+      // Insertions only, so the edits inside the argument still apply; pushed after an enclosing
+      // caller read's `__packsec$p(` at the same place, so they nest inside it.
+      edits.push({ start: node.start, end: node.start, text: `(${ESM}(), ` });
+      edits.push({ start: node.end, end: node.end, text: ')' });
+    } else if (node.type === 'MemberExpression') {
       const prop = node.property as Node;
       const key = !node.computed && prop.type === 'Identifier' ? (prop.name as string)
         : node.computed && prop.type === 'Literal' && typeof prop.value === 'string' ? prop.value : null;

@@ -103,11 +103,9 @@ export const runCommand: Command<RunData> = {
       }
       const entry = resolve(opts.entry);
       process.argv = [process.argv[0]!, entry, ...opts.args];
-      await import(PREAMBLE.href);
-      const { createRequire } = await import('node:module');
-      const nodeModule = createRequire(import.meta.url)('node:module') as { runMain(main?: string): void };
+      const preamble = (await import(`${PREAMBLE.href}?in-process`)) as { runMain(entry: string): void };
       // From a fresh tick, so an error the app does not catch is an uncaught exception, as under node.
-      const start = () => process.nextTick(() => nodeModule.runMain(entry));
+      const start = () => process.nextTick(() => preamble.runMain(entry));
       return { exit: -1, data: { exitCode: -1, start } };
     }
     const childEnv: NodeJS.ProcessEnv = { ...process.env };
