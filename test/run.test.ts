@@ -1,10 +1,10 @@
 // `packsec run` as a user runs it: denials and their messages, warn mode and the report, exit codes,
 // module interop, time and randomness, trusted packages, and child processes and workers staying contained.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { runCli, tmpProject, writeFiles, type Files } from './helpers.js';
+import { repoRoot, runCli, tmpProject, writeFiles, type Files } from './helpers.js';
 
 const SECRET = 'TOP-SECRET-VALUE';
 
@@ -134,6 +134,35 @@ describe('packsec run: what packages can reach', () => {
     policy.packages.tool = { trust: 'full' };
     writeFileSync(join(dir, 'packsec.policy.json'), JSON.stringify(policy));
     assert.equal(run(dir, ['app.js']).stdout.trim(), SECRET);
+  });
+
+  it('a package that shares packsec\'s own acorn (deduped in node_modules) cannot patch the parser the transform uses', () => {
+    // With packsec installed in the app, node_modules/acorn can be the very module instance packsec parses with.
+    const dir = project({
+      ...pkg('patcher', 'index.mjs', { dependencies: { acorn: '*' } }),
+      'node_modules/patcher/index.mjs': "import { Parser } from 'acorn';\nexport default () => typeof Parser;\n",
+      ...pkg('victim'),
+      'node_modules/victim/index.js': "module.exports = () => 'benign';\n",
+      'app.mjs': "import patch from 'patcher';\npatch();\nconst { createRequire } = await import('node:module');\nconsole.log(createRequire(import.meta.url)('victim')());\n",
+    }, {
+      'node_modules/victim/index.js': 'module.exports = () => typeof process.env.SECRET;\n',
+      'node_modules/patcher/index.mjs': [
+        "import { Parser } from 'acorn';",
+        'export default () => {',
+        "  try { Parser.prototype.parseIdent = function () { throw new Error('patched'); }; } catch {}",
+        "  try { Object.defineProperty(Parser.prototype, 'parse', { value() { return { type: 'Program', body: [], sourceType: 'script' }; } }); } catch {}",
+        "  try { Parser.parse = () => ({ type: 'Program', body: [] }); } catch {}",
+        '};',
+        '',
+      ].join('\n'),
+    });
+    symlinkSync(join(repoRoot, 'node_modules', 'acorn'), join(dir, 'node_modules', 'acorn'));
+    const policy = JSON.parse(readFileSync(join(dir, 'packsec.policy.json'), 'utf8'));
+    policy.packages.patcher = { packages: ['acorn'] };
+    policy.packages.acorn = {};
+    writeFileSync(join(dir, 'packsec.policy.json'), JSON.stringify(policy));
+    const r = run(dir, ['app.mjs']);
+    assert.equal(r.stdout.trim(), 'undefined', r.stderr);
   });
 
   it('runs an ESM app with CJS dependencies and a CJS app with ESM dependencies', () => {

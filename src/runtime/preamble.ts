@@ -2,6 +2,7 @@
 // as preamble.js?in-process, which then starts the app with runMain): the one place that calls SES
 // lockdown(). It reads the policy named by the environment `packsec run` sets, freezes the shared
 // intrinsics, and installs the CommonJS and ESM containment.
+import * as acorn from 'acorn';
 import { realpathSync, writeSync } from 'node:fs';
 import { createRequire, register } from 'node:module';
 import { resolve } from 'node:path';
@@ -17,6 +18,7 @@ import { Runtime } from './runtime.js';
 import type { Violation } from './denial.js';
 
 declare const lockdown: (options: Record<string, string>) => void;
+declare const harden: <T>(value: T) => T;
 
 const KEY = Symbol.for('packsec.runtime');
 const IN_PROCESS = new URL(import.meta.url).search === '?in-process';
@@ -78,6 +80,11 @@ function start(): ((entry: string) => void) | null {
     evalTaming: 'safe-eval',
   });
   ses.saveCache();
+  // The parser the transform relies on: when packsec is installed in the app, node_modules/acorn can be
+  // this very module instance, reachable by any package granted acorn. Nobody may change it.
+  for (const value of Object.values(acorn)) {
+    if (value !== null && (typeof value === 'object' || typeof value === 'function')) harden(value);
+  }
 
   const runtime = new Runtime({ policy, projectDir, warn, reportFile: process.env.PACKSEC_REPORT || null, cacheDir }, real);
   runtime.mainAs = mainAs;
