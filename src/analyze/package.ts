@@ -9,7 +9,7 @@ import { installScripts, readManifest, type Manifest } from './manifest.js';
 import type { AnalysisPool } from './pool.js';
 import type { ReadPowers } from './powers.js';
 import { allTargets, mapTargets, resolveFile } from './resolve.js';
-import { listPackageFiles, type FoundCopy } from './tree.js';
+import { fileRecord, listPackageFiles, symlinkRecord, type FoundCopy } from './tree.js';
 import { ANALYZER_VERSION } from './cache.js';
 import type { Evidence, FileFacts, PackageWarning, WarningKind } from './types.js';
 
@@ -78,11 +78,7 @@ export async function analyzeCopy(copy: FoundCopy, ctx: CopyContext, app = false
   const contents = new Map<string, string>();
   for (const f of listing.files) {
     if (f.kind === 'symlink') {
-      let target = '?';
-      try {
-        target = relative(dir, powers.realpath(join(dir, f.rel))).split(sep).join('/');
-      } catch { /* broken link */ }
-      files[f.rel] = `symlink:${target}`;
+      files[f.rel] = symlinkRecord(dir, f.rel, powers);
       continue;
     }
     let bytes: Buffer;
@@ -92,7 +88,7 @@ export async function analyzeCopy(copy: FoundCopy, ctx: CopyContext, app = false
       continue;
     }
     const digest = createHash('sha256').update(bytes).digest();
-    files[f.rel] = `sha256-${digest.toString('base64')}`;
+    files[f.rel] = fileRecord(digest);
     if (JS_FILE.test(f.rel)) contents.set(f.rel, sourceOf(bytes, digest, ctx.maxFileBytes));
   }
   // Node runs a required file as JavaScript unless it ends in .json or .node, so an explicit load of

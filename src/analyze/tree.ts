@@ -142,3 +142,17 @@ export function listPackageFiles(dir: string, powers: ReadPowers, app = false): 
 function byRel(a: PackageFile, b: PackageFile): number {
   return a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0;
 }
+
+/** How the lock records a file: "sha256-<base64>" of its bytes' SHA-256 digest. */
+export function fileRecord(digest: Buffer): string {
+  return `sha256-${digest.toString('base64')}`;
+}
+
+/** How the lock records a symlink: "symlink:<target, relative to the package folder>" ("?" when broken). */
+export function symlinkRecord(dir: string, rel: string, powers: ReadPowers): string {
+  let target = '?';
+  try {
+    target = relative(dir, powers.realpath(join(dir, rel))).split(sep).join('/');
+  } catch { /* broken link */ }
+  return `symlink:${target}`;
+}

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CopyAnalyzer, mergeByName, type CopyAnalysis } from '../analyze/index.js';
 import { describeEntry, gained, type PackagePolicy } from '../policy/index.js';
-import { hashPackageFiles } from '../verify/index.js';
+import { diffFiles, hashPackageFiles, type FileDiff } from '../verify/index.js';
 import { pacote, type NpmConfig } from './npm.js';
 import type { InstallWarning } from './review.js';
 
@@ -26,7 +26,7 @@ export interface PackageDiff {
   lost: string[];
   scripts: { event: string; before?: string; after?: string }[];
   dependencies: { added: Record<string, string>; removed: string[]; changed: Record<string, [string, string]> };
-  files: { added: string[]; removed: string[]; modified: string[] };
+  files: FileDiff;
   warnings: InstallWarning[];
 }
 
@@ -100,11 +100,7 @@ export async function diffVersions(specA: string, specB: string, config: NpmConf
       lost: describeEntry(gained(withScripts(sb.entry, sb.scripts), withScripts(sa.entry, sa.scripts))),
       scripts,
       dependencies: deps,
-      files: {
-        added: Object.keys(filesB).filter((f) => !(f in filesA)),
-        removed: Object.keys(filesA).filter((f) => !(f in filesB)),
-        modified: Object.keys(filesB).filter((f) => f in filesA && filesA[f] !== filesB[f]),
-      },
+      files: diffFiles(filesA, filesB),
       warnings: warnings ? warnings(sb.name, sb.version, sa.version, packument) : [],
     };
   } finally {

@@ -4,7 +4,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultCacheFile } from '../analyze/index.js';
-import { hashPackageFiles } from '../verify/index.js';
+import { hashPackageFiles, sameFiles } from '../verify/index.js';
 import { mergePolicy, readLock, readPolicy, writeLock, writePolicy, type Lock, type LockRecord, type MergeResult, type Policy } from '../policy/index.js';
 import type { NpmConfig } from './npm.js';
 import { planInstall, type CopyChange, type InstallPlan, type NpmCommand } from './plan.js';
@@ -160,9 +160,4 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
   } finally {
     stage.dispose();
   }
-}
-
-function sameFiles(expected: Record<string, string>, actual: Record<string, string>): boolean {
-  const keys = Object.keys(expected);
-  return keys.length === Object.keys(actual).length && keys.every((f) => actual[f] === expected[f]);
 }
