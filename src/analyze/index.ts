@@ -3,7 +3,7 @@ export { analyzeSource, type SourceKind, type AnalyzeOptions } from './file.js';
 export { analyzeProject, CopyAnalyzer, mergeByName, defaultCacheFile, union, type AnalyzeProjectOptions, type ProjectAnalysis } from './project.js';
 export type { CopyAnalysis } from './package.js';
 export { fileRecord, listPackageFiles, symlinkRecord, type FoundCopy } from './tree.js';
-export { readManifest, installScripts } from './manifest.js';
+export { readManifest, installScripts, scriptsKey } from './manifest.js';
 export { nodePowers, type ReadPowers, type DirEntry } from './powers.js';
 export { CATEGORIES, DANGEROUS, entryCategories, capabilityCategories, builtinCategories, globalCategories, splitKey, type Category } from './categories.js';
 export { DETECTORS } from './detectors/index.js';

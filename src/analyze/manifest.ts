@@ -85,3 +85,8 @@ export function installScripts(m: Manifest, hasBindingGyp: boolean): Record<stri
   if (hasBindingGyp && m.gypfile !== false && out.install === undefined && out.preinstall === undefined) out.install = 'node-gyp rebuild';
   return out;
 }
+
+/** A comparable form of a set of lifecycle scripts (key order does not matter). */
+export function scriptsKey(scripts: Record<string, string>): string {
+  return JSON.stringify(Object.keys(scripts).sort().map((k) => [k, scripts[k]]));
+}

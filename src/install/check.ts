@@ -2,7 +2,7 @@
 // compares with the committed policy and lock: gained capabilities, new or changed install
 // scripts, packages missing from the policy or the lock, and installed files that changed.
 import type { ProjectAnalysis } from '../analyze/index.js';
-import { union } from '../analyze/index.js';
+import { scriptsKey, union } from '../analyze/index.js';
 import { describeEntry, gained, type Lock, type Policy } from '../policy/index.js';
 import { readNpmLockEntries } from '../verify/index.js';
 
@@ -79,9 +79,7 @@ export function checkTree(analysis: ProjectAnalysis, policy: Policy, lock: Lock 
         details: fileDetails.length > MAX_DETAILS ? [...fileDetails.slice(0, MAX_DETAILS), `… and ${fileDetails.length - MAX_DETAILS} more`] : fileDetails,
       });
     }
-    const before = JSON.stringify(sortedRecord(rec.scripts ?? {}));
-    const now = JSON.stringify(sortedRecord(c.scripts));
-    if (before !== now) {
+    if (scriptsKey(rec.scripts ?? {}) !== scriptsKey(c.scripts)) {
       problems.push({
         kind: 'script-changed', package: name, path,
         message: `${path}: install scripts changed since review`,
@@ -100,10 +98,4 @@ export function checkTree(analysis: ProjectAnalysis, policy: Policy, lock: Lock 
   const names = new Set(analysis.packages.map((p) => p.name));
   for (const name of Object.keys(policy.packages)) if (!names.has(name)) notes.push(`${name} has a policy entry but is not installed`);
   return { ok: problems.length === 0, problems, notes, stats: { packages: analysis.packages.length, copies: analysis.copies.length, ms: analysis.stats.ms } };
-}
-
-function sortedRecord(r: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const k of Object.keys(r).sort()) out[k] = r[k]!;
-  return out;
 }

@@ -1,7 +1,7 @@
 // The capability review of an install: per package name, what it could do before and what it can
 // do after, its install scripts and the warnings, and whether that widens anything (an escalation,
 // which needs a human's acceptance).
-import { mergeByName, union, type CopyAnalysis } from '../analyze/index.js';
+import { mergeByName, scriptsKey, union, type CopyAnalysis } from '../analyze/index.js';
 import { describeEntry, gained, normalizeEntry, type Lock, type PackagePolicy, type Policy } from '../policy/index.js';
 import type { InstallPlan } from './plan.js';
 import type { StagedCopy } from './stage.js';
@@ -102,10 +102,10 @@ export function reviewInstall(input: {
 
     // Install scripts: allowed only by the policy, and only as reviewed.
     const allowed = granted?.scripts === true || entry.scripts === true;
-    const reviewedScripts = new Set(before.filter((r) => r.scripts && Object.keys(r.scripts).length).map((r) => JSON.stringify(sorted(r.scripts!))));
+    const reviewedScripts = new Set(before.filter((r) => r.scripts && Object.keys(r.scripts).length).map((r) => scriptsKey(r.scripts!)));
     const seen = new Set<string>();
     for (const a of fresh) {
-      const key = JSON.stringify(sorted(a.scripts));
+      const key = scriptsKey(a.scripts);
       if (!Object.keys(a.scripts).length || seen.has(key)) continue;
       seen.add(key);
       const status: ScriptReview['status'] = reviewedScripts.has(key) ? 'reviewed' : reviewedScripts.size ? 'changed' : 'new';
@@ -126,12 +126,6 @@ export function reviewInstall(input: {
     if (review.escalations.length) out.escalations++;
     out.packages.push(review);
   }
-  return out;
-}
-
-function sorted(scripts: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const k of Object.keys(scripts).sort()) out[k] = scripts[k]!;
   return out;
 }
 

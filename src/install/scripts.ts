@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
+import { scriptsKey } from '../analyze/index.js';
 import { parseBuiltinCapability, type PackagePolicy } from '../policy/index.js';
 import { findNpm } from './npm.js';
 
@@ -163,17 +164,11 @@ export async function rebuildScripts(
       skipped.push({ name: rec.name, location, reason: 'not allowed by the policy' });
       continue;
     }
-    if (JSON.stringify(sortKeys(now)) !== JSON.stringify(sortKeys(rec.scripts ?? {}))) {
+    if (scriptsKey(now) !== scriptsKey(rec.scripts ?? {})) {
       skipped.push({ name: rec.name, location, reason: 'its scripts differ from the reviewed ones in packsec.lock.json' });
       continue;
     }
     copies.push({ location, name: rec.name, scripts: now });
   }
   return { ran: await runInstallScripts(copies, projectDir, policy), skipped };
-}
-
-function sortKeys(r: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const k of Object.keys(r).sort()) out[k] = r[k]!;
-  return out;
 }
