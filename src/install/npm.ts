@@ -71,18 +71,19 @@ let cachedNpmPath: string | null | undefined;
 /** Where the user's npm lives (its builtin npmrc and version); null when there is no npm to find. */
 export function findNpm(): string | null {
   if (cachedNpmPath !== undefined) return cachedNpmPath;
-  const candidates: string[] = [];
+  const isNpm = (dir: string): boolean => existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'bin', 'npm-cli.js'));
   const execpath = process.env.npm_execpath;
-  if (execpath && /npm-cli\.js$/.test(execpath)) candidates.push(dirname(dirname(execpath)));
-  candidates.push(join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm'));
+  const candidates = [
+    ...(execpath && /npm-cli\.js$/.test(execpath) ? [dirname(dirname(execpath))] : []),
+    join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm'),
+  ];
+  for (const c of candidates) if (isNpm(c)) return (cachedNpmPath = realpathSync(c));
+  // Only when npm is not beside node: ask the npm on PATH (a process start).
   try {
     const root = execFileSync('npm', ['root', '-g'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 }).trim();
-    if (root) candidates.push(join(root, 'npm'));
+    if (root && isNpm(join(root, 'npm'))) return (cachedNpmPath = realpathSync(join(root, 'npm')));
   } catch {
     // no npm on PATH
-  }
-  for (const c of candidates) {
-    if (existsSync(join(c, 'package.json')) && existsSync(join(c, 'bin', 'npm-cli.js'))) return (cachedNpmPath = realpathSync(c));
   }
   return (cachedNpmPath = null);
 }
