@@ -5,6 +5,7 @@ import type { ProjectAnalysis } from '../analyze/index.js';
 import { scriptsKey, union } from '../analyze/index.js';
 import { describeEntry, gained, type Lock, type Policy } from '../policy/index.js';
 import { readNpmLockEntries } from '../verify/index.js';
+import { evidenceAt } from './review.js';
 
 export type CheckProblemKind =
   | 'gained' | 'not-in-policy' | 'not-in-lock' | 'version-changed' | 'files-changed' | 'script-changed' | 'integrity-mismatch';
@@ -46,8 +47,8 @@ export function checkTree(analysis: ProjectAnalysis, policy: Policy, lock: Lock 
         package: p.name,
         message: `${p.name}@${p.versions.join(', ')} gained ${caps.length === 1 ? 'a capability' : `${caps.length} capabilities`}`,
         details: caps.map((c) => {
-          const ev = p.evidence[c]?.[0];
-          return ev ? `${c}  (${ev.line > 0 ? `${ev.file}:${ev.line}` : ev.file})` : c;
+          const where = evidenceAt(p.evidence, c);
+          return where ? `${c}  (${where})` : c;
         }),
       });
     }

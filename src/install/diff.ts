@@ -7,7 +7,8 @@ import { CopyAnalyzer, mergeByName, type CopyAnalysis } from '../analyze/index.j
 import { describeEntry, gained, type PackagePolicy } from '../policy/index.js';
 import { diffFiles, hashPackageFiles, type FileDiff } from '../verify/index.js';
 import { pacote, type NpmConfig } from './npm.js';
-import type { InstallWarning } from './review.js';
+import { located, type InstallWarning } from './review.js';
+import { FetchError } from './stage.js';
 
 export interface VersionSide {
   spec: string;
@@ -50,7 +51,7 @@ export async function diffVersions(specA: string, specB: string, config: NpmConf
       try {
         fetched = await npm.extract(spec, dir, { ...config.flat });
       } catch (err) {
-        throw Object.assign(new Error(`cannot fetch ${spec}: ${(err as Error).message}`), { code: 'FETCH_FAILED' });
+        throw new FetchError(spec, err as Error);
       }
       const manifest = await npm.manifest(spec, { ...config.flat }) as Record<string, unknown>;
       const name = String(manifest.name);
@@ -67,10 +68,6 @@ export async function diffVersions(specA: string, specB: string, config: NpmConf
     });
     const sa = side(a, ma);
     const sb = side(b, mb);
-    const ev = (key: string): string | undefined => {
-      const e = mb.evidence[key]?.[0];
-      return e ? (e.line > 0 ? `${e.file}:${e.line}` : e.file) : undefined;
-    };
     const filesA = hashPackageFiles(a.dir);
     const filesB = hashPackageFiles(b.dir);
     const scripts: PackageDiff['scripts'] = [];
@@ -96,7 +93,7 @@ export async function diffVersions(specA: string, specB: string, config: NpmConf
     return {
       a: sa,
       b: sb,
-      gained: describeEntry(gained(withScripts(sa.entry, sa.scripts), withScripts(sb.entry, sb.scripts))).map((capability) => ({ capability, ...(ev(capability) ? { where: ev(capability)! } : {}) })),
+      gained: located(describeEntry(gained(withScripts(sa.entry, sa.scripts), withScripts(sb.entry, sb.scripts))), mb.evidence),
       lost: describeEntry(gained(withScripts(sb.entry, sb.scripts), withScripts(sa.entry, sa.scripts))),
       scripts,
       dependencies: deps,

@@ -1,7 +1,7 @@
 // The capability review of an install: per package name, what it could do before and what it can
 // do after, its install scripts and the warnings, and whether that widens anything (an escalation,
 // which needs a human's acceptance).
-import { mergeByName, scriptsKey, union, type CopyAnalysis } from '../analyze/index.js';
+import { mergeByName, scriptsKey, union, type CopyAnalysis, type Evidence } from '../analyze/index.js';
 import { describeEntry, gained, normalizeEntry, type Lock, type PackagePolicy, type Policy } from '../policy/index.js';
 import type { InstallPlan } from './plan.js';
 import type { StagedCopy } from './stage.js';
@@ -52,9 +52,18 @@ export interface Review {
 
 export type WarningCheck = (copy: { name: string; packageName: string; version: string; previousVersion?: string }) => InstallWarning[];
 
-function where(analysis: ReturnType<typeof mergeByName>[number] | undefined, key: string): string | undefined {
-  const ev = analysis?.evidence[key]?.[0];
+/** Where a capability was seen first: "file:line", or the file when there is no line. */
+export function evidenceAt(evidence: Record<string, Evidence[]> | undefined, key: string): string | undefined {
+  const ev = evidence?.[key]?.[0];
   return ev ? (ev.line > 0 ? `${ev.file}:${ev.line}` : ev.file) : undefined;
+}
+
+/** Capabilities, each with where it was seen when known. */
+export function located(capabilities: string[], evidence: Record<string, Evidence[]> | undefined): { capability: string; where?: string }[] {
+  return capabilities.map((capability) => {
+    const where = evidenceAt(evidence, capability);
+    return where ? { capability, where } : { capability };
+  });
 }
 
 export function reviewInstall(input: {
@@ -92,7 +101,7 @@ export function reviewInstall(input: {
       from: [...new Set(before.map((r) => r.version))].sort(),
       to: [...new Set(after.map((n) => n.version))].sort(),
       capabilities: describeEntry(entry),
-      gained: describeEntry(gainedEntry).map((capability) => ({ capability, ...(where(merged, capability) ? { where: where(merged, capability)! } : {}) })),
+      gained: located(describeEntry(gainedEntry), merged?.evidence),
       lost: last && after.length ? describeEntry(gained(entry, last)) : [],
       scripts: [],
       newDependencies: after.length ? (entry.packages ?? []).filter((p) => !(last?.packages ?? []).includes(p)) : [],

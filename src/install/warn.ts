@@ -1,6 +1,6 @@
 // Connects the install warnings to the gate: for each added or updated copy, the checks that need
 // its registry document (publish time, deprecation, publishers, typosquats).
-import type { InstallWarning, WarningCheck } from './review.js';
+import type { WarningCheck } from './review.js';
 import { checkPackage, loadPopularList, type Packument } from './warnings.js';
 
 export function installWarnings(packuments: Map<string, Record<string, unknown>>, options: { now: Date; minReleaseAgeMinutes: number }): WarningCheck {
@@ -10,7 +10,7 @@ export function installWarnings(packuments: Map<string, Record<string, unknown>>
     if (!doc) {
       const typosquat = checkPackage({ name: packageName, version, packument: { name: packageName, versions: {} } as unknown as Packument, now: options.now, minReleaseAgeMinutes: 0, popular })
         .filter((w) => w.kind === 'typosquat');
-      return typosquat.map(toInstallWarning);
+      return typosquat;
     }
     return checkPackage({
       name: packageName,
@@ -20,10 +20,6 @@ export function installWarnings(packuments: Map<string, Record<string, unknown>>
       now: options.now,
       minReleaseAgeMinutes: options.minReleaseAgeMinutes,
       popular,
-    }).map(toInstallWarning);
+    });
   };
-}
-
-function toInstallWarning(w: { kind: string; package: string; version: string; message: string; severity: 'block' | 'warn'; detail: Record<string, unknown> }): InstallWarning {
-  return { kind: w.kind, package: w.package, version: w.version, message: w.message, severity: w.severity, detail: w.detail };
 }

@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline/promises';
 import { join, relative } from 'node:path';
 import { installScripts, readManifest } from '../../analyze/index.js';
 import { readLock, requirePolicy } from '../../policy/index.js';
-import { rebuildScripts } from '../../install/scripts.js';
+import { rebuildScripts, type ScriptResult } from '../../install/scripts.js';
 import { runGate, type GateResult } from '../../install/gate.js';
 import { loadNpmConfig } from '../../install/npm.js';
 import type { NpmCommand } from '../../install/plan.js';
@@ -38,7 +38,9 @@ export const USAGE = `npsm [install|ci|update|uninstall] [npm arguments…] [--a
 Every other argument is npm's (--save-dev, --registry, --prefix, …); .npmrc files apply as with npm.
 Install scripts never run unless the policy sets "scripts": true for the package.`;
 
-export const installCommand: Command<GateResult> = {
+type RebuildResult = Awaited<ReturnType<typeof rebuildScripts>>;
+
+export const installCommand: Command<GateResult | RebuildResult> = {
   name: 'install',
   summary: 'npm install behind the install gate: capability review before anything lands (also: npsm)',
   usage: USAGE,
@@ -94,7 +96,7 @@ export const installCommand: Command<GateResult> = {
   print() {},
 };
 
-async function rebuildCommand(args: string[], json: boolean, display: Display): Promise<{ exit: number; data: GateResult }> {
+async function rebuildCommand(args: string[], json: boolean, display: Display): Promise<{ exit: number; data: RebuildResult }> {
   const config = await loadNpmConfig('rebuild', args, process.cwd());
   const dir = config.localPrefix;
   const policy = requirePolicy(dir);
@@ -111,11 +113,10 @@ async function rebuildCommand(args: string[], json: boolean, display: Display): 
     return installScripts(readManifest(bytes), existsSync(join(pkgDir, 'binding.gyp')));
   };
   const { ran, skipped } = await rebuildScripts(dir, policy, lock.packages, installed, config.positionals);
-  const data = { ran, skipped } as unknown as GateResult;
-  if (json) display.result({ ran, skipped });
+  const data: RebuildResult = { ran, skipped };
+  if (json) display.result(data);
   else {
-    for (const s of ran) display.out(`ran ${s.name} ${s.event} (${JSON.stringify(s.command)}), contained: ${s.exit === 0 ? 'ok' : `failed with exit ${s.exit ?? 'signal'}`} (${s.ms} ms)`);
-    for (const s of ran) if (s.output) for (const line of s.output.split('\n')) display.out(`    | ${line}`);
+    printScripts(ran, display, '');
     for (const s of skipped) display.out(`skipped ${s.location}: ${s.reason}`);
     if (!ran.length && !skipped.length) display.out('npsm rebuild: no install scripts to run');
   }
@@ -174,6 +175,14 @@ function printPackage(p: PackageReview, d: Display): void {
   for (const w of p.warnings) d.out(`      ${w.severity === 'block' ? c.yellow('warning') : c.dim('note')}: ${w.message}`);
 }
 
+function printScripts(results: ScriptResult[], d: Display, indent: string): void {
+  const c = d.color;
+  for (const s of results) {
+    d.out(`${indent}ran ${s.name} ${s.event} (${JSON.stringify(s.command)}), contained: ${s.exit === 0 ? 'ok' : c.red(`failed with exit ${s.exit ?? 'signal'}`)} (${s.ms} ms)`);
+    if (s.output) for (const line of s.output.split('\n')) d.out(c.dim(`    | ${line}`));
+  }
+}
+
 function printResult(r: GateResult, d: Display): void {
   const c = d.color;
   const counts = { added: 0, updated: 0, removed: 0 };
@@ -189,10 +198,7 @@ function printResult(r: GateResult, d: Display): void {
     if (r.firstRun) d.out(`  This project has no packsec.policy.json yet: \`packsec init\` records what is installed now, so that npsm only asks about what changes.`);
     return;
   }
-  for (const s of r.scripts) {
-    d.out(`  ran ${s.name} ${s.event} (${JSON.stringify(s.command)}), contained: ${s.exit === 0 ? 'ok' : c.red(`failed with exit ${s.exit ?? 'signal'}`)} (${s.ms} ms)`);
-    if (s.output) for (const line of s.output.split('\n')) d.out(c.dim(`    | ${line}`));
-  }
+  printScripts(r.scripts, d, '  ');
   if (r.scriptsSkipped.length) {
     d.out(c.dim(`  install scripts not run (not allowed by the policy): ${r.scriptsSkipped.map((s) => `${s.name} (${s.events.join(', ')})`).join(', ')}`));
     d.out(c.dim('  to allow one: `npsm install --allow-scripts=<name>`, or set "scripts": true in its packsec.policy.json entry and run `npsm rebuild <name>`'));
