@@ -212,11 +212,7 @@ export class FileStore {
   }
 
   deletePackageFile(name: string, file: string): void {
-    try {
-      unlinkSync(this.packageFile(name, file));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
+    removeIfPresent(this.packageFile(name, file));
   }
 
   /** Runs `fn` after every earlier call for the same key has finished (one writer per package). */
@@ -269,13 +265,7 @@ export class FileStore {
   }
 
   deleteToken(key: string): boolean {
-    try {
-      unlinkSync(this.tokenFile(key));
-      return true;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      throw err;
-    }
+    return removeIfPresent(this.tokenFile(key));
   }
 
   async listTokens(user: string): Promise<TokenRecord[]> {
@@ -302,11 +292,7 @@ export class FileStore {
   }
 
   deleteStage(id: string): void {
-    try {
-      unlinkSync(this.stageFile(id));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
+    removeIfPresent(this.stageFile(id));
   }
 
   async listStages(): Promise<StageRef[]> {
@@ -317,5 +303,16 @@ export class FileStore {
       if (ref) out.push(ref);
     }
     return out;
+  }
+}
+
+/** Deletes a file; false when it was not there. */
+function removeIfPresent(file: string): boolean {
+  try {
+    unlinkSync(file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
   }
 }
