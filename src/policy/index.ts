@@ -7,6 +7,6 @@ export {
 export { validatePolicy, checkEntry, problemsToError, type Problem } from './schema.js';
 export { serializePolicy, readPolicy, requirePolicy, writePolicy, parseJsonFile, policyPath } from './io.js';
 export { builtinModuleOf, isKnownBuiltin, parseBuiltinCapability, packageNameOf, isValidPackageName, isValidGlobal, isValidAppFile, matchesAppFile } from './names.js';
-export { readLock, writeLock, serializeLock, validateLock, lockPath, type Lock, type LockRecord } from './lock.js';
+export { readLock, writeLock, serializeLock, validateLock, lockPath, type Lock, type LockRecord, type PublisherRecord, type PublisherPin, type ProvenanceIdentity } from './lock.js';
 export { mergePolicy, describeEntry, isEmptyChange, type MergeResult, type EntryChange } from './merge.js';
 export { AMBIENT, INTRINSICS, GLOBAL_OBJECT_NAMES } from './ambient.js';
