@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { cpSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, readFileSync, readdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { seedPackage, type SeedSpec } from '../src/registry/index.js';
@@ -42,6 +42,24 @@ function state(dir: string): string {
   };
   for (const f of ['package.json', 'package-lock.json', 'packsec.policy.json', 'packsec.lock.json', 'node_modules']) walk(f);
   return h.digest('hex');
+}
+
+/** Every entry under a folder: relative path, kind, mode and bytes (or link target), in a fixed order. */
+function treeHash(root: string): { digest: string; files: number } {
+  const h = createHash('sha256');
+  let files = 0;
+  const walk = (rel: string): void => {
+    const abs = rel ? join(root, rel) : root;
+    const s = lstatSync(abs);
+    files++;
+    h.update(`${rel}\0${s.mode.toString(8)}\0`);
+    if (s.isSymbolicLink()) h.update(readlinkSync(abs));
+    else if (s.isDirectory()) for (const e of readdirSync(abs).sort()) walk(rel ? `${rel}/${e}` : e);
+    else h.update(readFileSync(abs));
+    h.update('\0');
+  };
+  walk('');
+  return { digest: h.digest('hex'), files };
 }
 
 const policyOf = (dir: string) => JSON.parse(readFileSync(join(dir, 'packsec.policy.json'), 'utf8'));
@@ -196,6 +214,29 @@ describe('npsm install', () => {
     assert.equal(refused.code, 1, refused.stderr);
     assert.match(refused.stderr, /\+ builtins:child_process\.execSync/);
     assert.ok(!existsSync(join(clone2, 'node_modules/helper')), 'nothing was installed');
+  });
+
+  it('npsm ci is deterministic: two folders get byte-identical node_modules, whatever was there before', () => {
+    const dir = project();
+    assert.equal(npsm(['uses-helper', 'plain-pad', 'scripted', '--accept'], dir).code, 0);
+    const clones = [project(), project()];
+    for (const clone of clones) {
+      for (const f of ['package.json', 'package-lock.json', 'packsec.policy.json', 'packsec.lock.json']) cpSync(join(dir, f), join(clone, f));
+    }
+    // The second folder starts dirty: a stale copy with an extra file, and a package the lockfile lacks.
+    cpSync(join(dir, 'node_modules'), join(clones[1]!, 'node_modules'), { recursive: true });
+    writeFileSync(join(clones[1]!, 'node_modules/plain-pad/extra.js'), 'stale\n');
+    cpSync(join(dir, 'node_modules/plain-pad'), join(clones[1]!, 'node_modules/leftover'), { recursive: true });
+    for (const clone of clones) {
+      const r = npsm(['ci'], clone);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /install scripts not run \(not allowed by the policy\): scripted \(postinstall\)/);
+    }
+    const [a, b] = clones.map((c) => treeHash(join(c, 'node_modules')));
+    assert.equal(a!.files, b!.files, 'same number of entries');
+    assert.equal(a!.digest, b!.digest, 'byte-identical node_modules (contents, modes, symlinks)');
+    assert.ok(!existsSync(join(clones[1]!, 'node_modules/leftover')));
+    assert.equal(runCli(['check'], clones[1]!).code, 0);
   });
 
   it('bad input: a broken policy is exit 2 before npm runs; an unknown package is exit 2', () => {

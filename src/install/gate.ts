@@ -1,6 +1,7 @@
 // The install gate: resolve with npm, fetch and analyse what changes before anything lands, show
 // the review, and only then let npm write node_modules (with every install script off), run the
 // scripts the policy allows, contained, and record the new policy and lock.
+import { readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultCacheFile } from '../analyze/index.js';
@@ -90,6 +91,8 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
     options.onProgress?.('installing');
     const reifyStarted = performance.now();
     const save = options.command !== 'ci' && options.config.flat.save !== false;
+    // Like `npm ci`: start from an empty node_modules, so what is there afterwards is exactly the lockfile.
+    if (options.command === 'ci') emptyNodeModules(dir);
     await plan.arb.reify({
       ...options.config.flat,
       ...(options.command === 'install' ? { add: options.config.positionals } : {}),
@@ -160,4 +163,15 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
   } finally {
     stage.dispose();
   }
+}
+
+function emptyNodeModules(dir: string): void {
+  const nm = join(dir, 'node_modules');
+  let entries: string[];
+  try {
+    entries = readdirSync(nm);
+  } catch {
+    return;
+  }
+  for (const e of entries) rmSync(join(nm, e), { recursive: true, force: true });
 }

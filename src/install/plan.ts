@@ -90,7 +90,9 @@ async function plan(command: NpmCommand, config: NpmConfig, lock: Lock | null): 
   } else {
     ideal = await arb.buildIdealTree({ ...config.flat, add: args });
   }
-  const actual = await arb.loadActual().catch(() => null);
+  // `npm ci` removes node_modules before it writes: its arborist must not keep the tree it would remove.
+  const reader = command === 'ci' ? arborist({ ...config.flat, path: config.localPrefix }) : arb;
+  const actual = await reader.loadActual().catch(() => null);
   const nodes = new Map<string, ArbNode>();
   for (const [loc, node] of ideal.inventory) {
     if (node.isRoot || node.isLink || !loc.includes('node_modules/')) continue;
@@ -121,7 +123,7 @@ async function plan(command: NpmCommand, config: NpmConfig, lock: Lock | null): 
   const landing = new Set<string>();
   for (const [loc, node] of nodes) {
     const there = actual?.inventory.get(loc);
-    if (!there || there.version !== node.version || (there.integrity && node.integrity && there.integrity !== node.integrity)) landing.add(loc);
+    if (command === 'ci' || !there || there.version !== node.version || (there.integrity && node.integrity && there.integrity !== node.integrity)) landing.add(loc);
   }
   return { command, arb, ideal, nodes, changes, unchanged, landing };
 }
