@@ -32,7 +32,7 @@ function kinds(ws: Warning[]): string[] {
 }
 
 /** A well-formed document: each version has a repository and a publish time (minutes after 2025-01-01). */
-function doc(versions: Record<string, { minutes?: number; publisher?: string; maintainers?: string[]; deprecated?: string }>): Packument {
+function doc(versions: Record<string, { minutes?: number; publisher?: string; maintainers?: string[]; deprecated?: string; provenance?: boolean }>): Packument {
   const out: Packument = { name: 'some-package', versions: {}, time: {} };
   for (const [v, o] of Object.entries(versions)) {
     out.versions![v] = {
@@ -40,6 +40,7 @@ function doc(versions: Record<string, { minutes?: number; publisher?: string; ma
       ...(o.publisher ? { _npmUser: { name: o.publisher, email: `${o.publisher}@example.com` } } : {}),
       ...(o.maintainers ? { maintainers: o.maintainers.map((name) => ({ name, email: `${name}@example.com` })) } : {}),
       ...(o.deprecated !== undefined ? { deprecated: o.deprecated } : {}),
+      ...(o.provenance ? { dist: { attestations: { url: `https://registry.example/-/npm/v1/attestations/some-package@${v}`, provenance: { predicateType: 'https://slsa.dev/provenance/v1' } } } } : {}),
     };
     if (o.minutes !== undefined) out.time![v] = new Date(Date.UTC(2025, 0, 1) + o.minutes * 60_000).toISOString();
   }
@@ -354,5 +355,28 @@ describe('semver order', () => {
     assert.equal(compareVersions('1.0.0+a', '1.0.0+b'), 0);
     assert.equal(compareVersions('1.0', '1.0.0'), undefined);
     assert.equal(compareVersions('latest', '1.0.0'), undefined);
+  });
+});
+
+describe('provenance dropped', () => {
+  it('refuses a version without provenance published after one with it (nx, axios)', () => {
+    const p = doc({ '1.0.0': { minutes: 0, provenance: true }, '1.1.0': { minutes: 10, provenance: true }, '1.2.0': { minutes: 20 } });
+    const ws = check({ packument: p, version: '1.2.0' });
+    assert.deepEqual(ws.map((w) => [w.kind, w.severity]), [['provenance-dropped', 'block']]);
+    assert.match(ws[0]!.message, /some-package@1\.2\.0 has no provenance attestation, but 1\.1\.0, published before it, had one/);
+    assert.deepEqual(kinds(check({ packument: p, version: '1.1.0' })), [], 'with provenance');
+  });
+
+  it('is judged against the version published just before, by time, then by semver order', () => {
+    // A 0.x backport published after 1.1.0 without provenance: the version before it in time had it.
+    const p = doc({ '0.9.0': { minutes: 0 }, '1.1.0': { minutes: 10, provenance: true }, '0.9.1': { minutes: 20 } });
+    assert.deepEqual(kinds(check({ packument: p, version: '0.9.1' })), ['provenance-dropped']);
+    // A project that stopped publishing with provenance long ago is not flagged again and again.
+    const q = doc({ '1.0.0': { minutes: 0, provenance: true }, '1.1.0': { minutes: 10 }, '1.2.0': { minutes: 20 } });
+    assert.deepEqual(kinds(check({ packument: q, version: '1.2.0' })), []);
+    // No publish times: semver order decides.
+    const r = doc({ '1.0.0': { provenance: true }, '2.0.0': {} });
+    delete r.time;
+    assert.ok(kinds(check({ packument: r, version: '2.0.0' })).includes('provenance-dropped'));
   });
 });

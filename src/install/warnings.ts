@@ -12,7 +12,7 @@ import { buildPopularList, describeReason, typosquatCandidates, type PopularList
 export type { Packument, PackumentPerson, PackumentRepository, PackumentVersion } from './packument.js';
 export { buildPopularList, typosquatCandidates, type PopularList, type TyposquatMatch, type TyposquatReason } from './typosquat.js';
 
-export type WarningKind = 'typosquat' | 'fresh' | 'deprecated' | 'no-repository' | 'new-publisher' | 'new-maintainer' | 'no-publish-time';
+export type WarningKind = 'typosquat' | 'fresh' | 'deprecated' | 'no-repository' | 'new-publisher' | 'new-maintainer' | 'no-publish-time' | 'provenance-dropped';
 
 export interface Warning {
   kind: WarningKind;
@@ -114,6 +114,7 @@ export function checkPackage(input: CheckInput): Warning[] {
   }
 
   checkPublisher(doc, version, previousVersion, published, warn);
+  checkProvenance(doc, version, published, warn);
   checkMaintainers(manifest, manifestOf(doc, previousVersion ?? ''), previousVersion, warn);
   return out;
 }
@@ -154,6 +155,32 @@ function checkPublisher(doc: unknown, version: string, previousVersion: string |
       publisher, earlierPublishers, earlierVersions,
       ...(previousVersion !== undefined ? { previousVersion, previousPublisher: previousPublisher ?? null } : {}),
     });
+}
+
+function hasProvenance(manifest: unknown): boolean {
+  return isRecord(own(own(manifest, 'dist'), 'attestations'));
+}
+
+/**
+ * Provenance dropped: the version published just before this one came with a provenance attestation
+ * and this one has none — how a stolen token shows when a project publishes from CI with provenance
+ * (the nx and axios compromises). Refused unless accepted.
+ */
+function checkProvenance(doc: unknown, version: string, published: number | undefined, warn: Warn): void {
+  if (hasProvenance(manifestOf(doc, version))) return;
+  let previous: { version: string; order: number } | undefined;
+  for (const v of versionKeys(doc)) {
+    if (v === version) continue;
+    const t = publishTimeOf(doc, v);
+    const byTime = published !== undefined && t !== undefined;
+    const before = byTime ? t < published : (compareVersions(v, version) ?? 0) < 0;
+    if (!before) continue;
+    if (!previous || (byTime ? t > previous.order : (compareVersions(v, previous.version) ?? 0) > 0)) previous = { version: v, order: t ?? 0 };
+  }
+  if (!previous || !hasProvenance(manifestOf(doc, previous.version))) return;
+  warn('provenance-dropped', 'block',
+    `has no provenance attestation, but ${cleanText(previous.version, 50)}, published before it, had one: it may not come from the project's own build`,
+    { previousVersion: previous.version });
 }
 
 /** New maintainer: a name in this version's `maintainers` that the previously installed version did not list. */
