@@ -1,6 +1,7 @@
 // Shared test helpers: repository paths, temporary projects written from object literals, and running the built CLI.
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,4 +44,44 @@ export function runCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {})
     timeout: 120_000,
   });
   return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/**
+ * The ways an installed package gets tampered with after it was recorded, each as a change to
+ * node_modules/left-pad of a project made from fixtures/basic. check, verify and run must all catch them.
+ */
+export const TAMPERS: Array<{ what: string; tamper: (dir: string) => void }> = [
+  { what: 'modified file', tamper: (d) => writeFileSync(join(d, 'node_modules/left-pad/index.js'), '// harmless but different\nmodule.exports = 1;\n') },
+  { what: 'added file', tamper: (d) => writeFileSync(join(d, 'node_modules/left-pad/payload.js'), 'never loaded') },
+  { what: 'deleted file', tamper: (d) => unlinkSync(join(d, 'node_modules/left-pad/index.js')) },
+  {
+    what: 'swapped package.json',
+    tamper: (d) => {
+      const file = join(d, 'node_modules/left-pad/package.json');
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+      writeFileSync(file, JSON.stringify({ ...pkg, main: 'other.js' }));
+    },
+  },
+  { what: 'symlink out of the package', tamper: (d) => symlinkSync('/etc', join(d, 'node_modules/left-pad/etc')) },
+  {
+    what: 'folder replaced by another version',
+    tamper: (d) => {
+      rmSync(join(d, 'node_modules/left-pad'), { recursive: true });
+      mkdirSync(join(d, 'node_modules/left-pad'));
+      writeFileSync(join(d, 'node_modules/left-pad/package.json'), JSON.stringify({ name: 'left-pad', version: '1.3.0' }));
+      writeFileSync(join(d, 'node_modules/left-pad/index.js'), 'module.exports = (s) => s;\n');
+    },
+  },
+];
+
+/** `packsec registry` as its own process (a server in the test's own event loop would stall under spawnSync). */
+export async function startRegistryProcess(dataDir: string, extra: string[] = []): Promise<{ url: string; stop: () => void }> {
+  const child = spawn(process.execPath, [cliPath, 'registry', '--data', dataDir, '--port', '0', '--json', '--quiet', ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.setEncoding('utf8');
+  while (!out.includes('\n')) {
+    const [chunk] = await once(child.stdout, 'data') as [string];
+    out += chunk;
+  }
+  return { url: (JSON.parse(out.split('\n')[0]!) as { url: string }).url, stop: () => child.kill('SIGTERM') };
 }

@@ -76,7 +76,7 @@ export function checkTree(analysis: ProjectAnalysis, policy: Policy, lock: Lock 
     if (fileDetails.length) {
       problems.push({
         kind: 'files-changed', package: name, path,
-        message: `${path}: ${fileDetails.length} file${fileDetails.length === 1 ? '' : 's'} differ from what was installed and reviewed`,
+        message: `${path}: ${fileDetails.length} file${fileDetails.length === 1 ? ' differs' : 's differ'} from what was installed and reviewed`,
         details: fileDetails.length > MAX_DETAILS ? [...fileDetails.slice(0, MAX_DETAILS), `… and ${fileDetails.length - MAX_DETAILS} more`] : fileDetails,
       });
     }

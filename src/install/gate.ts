@@ -5,11 +5,11 @@ import { readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultCacheFile } from '../analyze/index.js';
-import { hashPackageFiles, sameFiles } from '../verify/index.js';
+import { comparePublisher, hashPackageFiles, observeRegistry, recordPublishers, sameFiles, type RegistryFacts } from '../verify/index.js';
 import { mergePolicy, readLock, readPolicy, writeLock, writePolicy, type Lock, type LockRecord, type MergeResult, type Policy } from '../policy/index.js';
 import type { NpmConfig } from './npm.js';
 import { planInstall, type CopyChange, type InstallPlan, type NpmCommand } from './plan.js';
-import { nextEntries, reviewInstall, type Review, type WarningCheck } from './review.js';
+import { nextEntries, reviewInstall, type InstallWarning, type Review, type WarningCheck } from './review.js';
 import { runInstallScripts, type ScriptResult } from './scripts.js';
 import { stageChanges } from './stage.js';
 
@@ -61,8 +61,12 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
     onProgress: (done, total) => options.onProgress?.(`fetching and analysing ${done}/${total}`),
   });
   try {
-    const warningCheck = options.warnings?.(plan, stage.packuments);
-    const review = reviewInstall({ plan, staged: stage.copies, policy, lock, ...(warningCheck ? { warnings: warningCheck } : {}) });
+    // Who published each new version, its signature and provenance: checked before anything lands.
+    options.onProgress?.('checking signatures and provenance');
+    const landingVersions = plan.changes.filter((c) => c.kind !== 'removed').map((c) => ({ name: c.packageName, version: c.to!.version }));
+    const observed = await observeRegistry(landingVersions, { config: options.config, packuments: stage.packuments });
+    const warningCheck = withRegistryWarnings(options.warnings?.(plan, stage.packuments), observed, lock);
+    const review = reviewInstall({ plan, staged: stage.copies, policy, lock, warnings: warningCheck });
     const result: GateResult = {
       projectDir: dir,
       command: options.command,
@@ -150,6 +154,9 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
     // The reviewed state is recorded before any script runs: scripts run under the new policy.
     const newLock: Lock = { lockfileVersion: 1, packages: records, inferred: next };
     if (lock?.app) newLock.app = lock.app;
+    // Installing past a publisher warning (accepted, or confirmed at the prompt) widens its pin.
+    const accepted = new Set(review.escalations > 0 ? landingVersions.map((v) => `${v.name}@${v.version}`) : []);
+    recordPublishers(newLock, lock, observed, accepted);
     writePolicy(dir, merged.policy);
     writeLock(dir, newLock);
     if (toRun.length && options.runScripts !== false) {
@@ -174,4 +181,25 @@ function emptyNodeModules(dir: string): void {
     return;
   }
   for (const e of entries) rmSync(join(nm, e), { recursive: true, force: true });
+}
+
+/**
+ * The install warnings plus what the registry checks found: a signature or provenance that does not
+ * verify, and a publisher that differs from the pin made on first use. All of them block.
+ */
+function withRegistryWarnings(base: WarningCheck | undefined, observed: Map<string, RegistryFacts>, lock: Lock | null): WarningCheck {
+  return (copy) => {
+    const out: InstallWarning[] = [...(base?.(copy) ?? [])];
+    const f = observed.get(`${copy.packageName}@${copy.version}`);
+    if (!f) return out;
+    const id = `${copy.packageName}@${copy.version}`;
+    const block = (kind: string, message: string, detail: Record<string, unknown> = {}) =>
+      out.push({ kind, package: copy.packageName, version: copy.version, message, severity: 'block', detail });
+    if (f.signature.status === 'failed') block('signature-invalid', `${id}: the registry signature does not verify: ${f.signature.reason}`);
+    if (f.provenance.status === 'failed') block('provenance-invalid', `${id}: the provenance attestation does not verify: ${f.provenance.reason}`);
+    for (const c of comparePublisher(copy.packageName, copy.version, lock?.publishers?.[copy.packageName], f.publisher)) {
+      block(c.kind, c.message, { pinned: c.pinned, observed: c.observed });
+    }
+    return out;
+  };
 }

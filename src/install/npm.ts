@@ -44,6 +44,7 @@ export interface Pacote {
   extract(spec: string, dest: string, options: object): Promise<{ resolved: string; integrity: string; from: string }>;
   packument(spec: string, options: object): Promise<Record<string, unknown>>;
   manifest(spec: string, options: object): Promise<Record<string, unknown>>;
+  tarball(spec: string, options: object): Promise<Buffer>;
 }
 
 export function arborist(options: object): Arborist {

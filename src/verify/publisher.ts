@@ -2,7 +2,7 @@
 // package name was first seen published with, and the changes a later version shows against that pin —
 // a new npm user, another repository or workflow, or no provenance where the pin had it (the signal in
 // the nx and axios compromises).
-import type { PublisherPin, PublisherRecord } from '../policy/index.js';
+import type { Lock, PublisherPin, PublisherRecord } from '../policy/index.js';
 
 export type PublisherChangeKind = 'new-npm-user' | 'other-repository' | 'other-workflow' | 'provenance-dropped';
 
@@ -73,4 +73,46 @@ function listUsers(users: string[]): string {
 function sameRepository(a: string, b: string): boolean {
   const norm = (s: string) => s.toLowerCase().replace(/^git\+/, '').replace(/^[a-z]+:\/\//, '').replace(/\.git$/, '').replace(/\/+$/, '');
   return norm(a) === norm(b);
+}
+
+/**
+ * The lock's publisher records and pins after an init or an install: records carried over from the
+ * previous lock where the copy is unchanged, filled in from what the registry said (`observed`, by
+ * name@version), and pins made on first use — or widened for the versions the user accepted.
+ */
+export function recordPublishers(
+  lock: Lock, previous: Lock | null, observed: Map<string, { publisher?: PublisherRecord }> | null, accepted: ReadonlySet<string> = new Set(),
+): void {
+  for (const [path, rec] of Object.entries(lock.packages)) {
+    const was = previous?.packages[path];
+    const fresh = observed?.get(`${rec.name}@${rec.version}`)?.publisher;
+    if (fresh) rec.publisher = fresh;
+    else if (was?.publisher && was.name === rec.name && was.version === rec.version && (!was.integrity || !rec.integrity || was.integrity === rec.integrity)) rec.publisher = was.publisher;
+  }
+  const pins: Record<string, PublisherPin> = { ...(previous?.publishers ?? {}) };
+  const records = Object.values(lock.packages).filter((r) => r.publisher).sort((a, b) => compareLoosely(a.version, b.version));
+  for (const rec of records) {
+    const pin = updatePin(pins[rec.name], rec.version, rec.publisher, accepted.has(`${rec.name}@${rec.version}`));
+    if (pin) pins[rec.name] = pin;
+  }
+  // Pins outlive an uninstall: a package added back later is compared with what was first seen.
+  if (Object.keys(pins).length) lock.publishers = pins;
+  else delete lock.publishers;
+}
+
+/** Semver-ish order for pinning the oldest installed version first; never throws. */
+function compareLoosely(a: string, b: string): number {
+  const parts = (v: string) => v.split(/[.+-]/).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+  const x = parts(a);
+  const y = parts(b);
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const p = x[i];
+    const q = y[i];
+    if (p === q) continue;
+    if (p === undefined) return -1;
+    if (q === undefined) return 1;
+    if (typeof p === 'number' && typeof q === 'number') return p - q;
+    return String(p) < String(q) ? -1 : 1;
+  }
+  return 0;
 }

@@ -4,7 +4,10 @@ import { analyzeProject, CATEGORIES, entryCategories, type Category } from '../.
 import {
   describeEntry, LOCK_FILE, mergePolicy, POLICY_FILE, readLock, readPolicy, writeLock, writePolicy, type PackagePolicy,
 } from '../../policy/index.js';
-import { buildLock } from '../../verify/index.js';
+import { loadNpmConfig } from '../../install/npm.js';
+import { buildLock, comparePublisher, fromARegistry, observeRegistry, recordPublishers } from '../../verify/index.js';
+import type { Lock } from '../../policy/index.js';
+import type { Display } from '../display.js';
 import type { Command } from '../command.js';
 import { listNames, projectDir, requireNodeModules } from '../project.js';
 
@@ -14,6 +17,8 @@ export interface InitData {
   lockFile: string;
   firstRun: boolean;
   stats: { packages: number; copies: number; files: number; filesAnalysed: number; ms: number };
+  /** Publisher identities: how many copies have one recorded, what could not be asked, and changes against the pins. */
+  publishers: PublisherSummary;
   needNothing: number;
   categories: Partial<Record<Category, string[]>>;
   declared: string[];
@@ -29,8 +34,8 @@ export interface InitData {
 export const initCommand: Command<InitData> = {
   name: 'init',
   summary: 'infer every installed package\'s capabilities and write packsec.policy.json',
-  usage: 'packsec init [--json] [--no-cache] [--prefix <dir>]',
-  options: { 'no-cache': { type: 'boolean' }, 'file-timeout': { type: 'string' } },
+  usage: 'packsec init [--json] [--no-cache] [--offline] [--prefix <dir>]\n\n  --offline  do not ask the registry who published each package (publisher identities are not recorded)',
+  options: { 'no-cache': { type: 'boolean' }, 'file-timeout': { type: 'string' }, offline: { type: 'boolean' } },
   async run(values, _positionals, display) {
     const dir = projectDir(values.prefix);
     requireNodeModules(dir);
@@ -47,8 +52,10 @@ export const initCommand: Command<InitData> = {
     const next: Record<string, PackagePolicy> = {};
     for (const p of analysis.packages) next[p.name] = p.entry;
     const merged = mergePolicy(existing, lock?.inferred ?? null, next);
+    const newLock = buildLock(dir, analysis, next);
+    const publishers = await observePublishers(dir, newLock, lock, values.offline === true, display);
     writePolicy(dir, merged.policy);
-    writeLock(dir, buildLock(dir, analysis, next));
+    writeLock(dir, newLock);
 
     const categories: Partial<Record<Category, string[]>> = {};
     let needNothing = 0;
@@ -70,6 +77,7 @@ export const initCommand: Command<InitData> = {
         lockFile: LOCK_FILE,
         firstRun: existing === null,
         stats: analysis.stats,
+        publishers,
         needNothing,
         categories,
         declared: analysis.packages.filter((p) => p.source !== 'inferred').map((p) => p.name),
@@ -110,6 +118,53 @@ export const initCommand: Command<InitData> = {
       }
       for (const k of ch.keptEdits) d.info(c.dim(`  kept hand edits for ${k.name}: ${[...k.added.map((a) => '+' + a), ...k.removed.map((r) => '-' + r)].join(' ')}`));
     }
+    const pub = data.publishers;
+    if (pub.recorded || pub.unavailable) d.out(`  publishers recorded for ${pub.recorded} of ${pub.fromRegistry} copies from a registry${pub.unavailable ? c.yellow(` (${pub.unavailable} could not be asked: ${pub.reason ?? '?'})`) : ''}`);
+    for (const ch of pub.changes) d.out(c.yellow(`  publisher changed: ${ch}`));
     d.out(`wrote ${data.policyFile} and ${data.lockFile}; \`packsec explain <package>\` shows the evidence, \`packsec report\` the whole tree`);
   },
 };
+
+export interface PublisherSummary {
+  fromRegistry: number;
+  recorded: number;
+  unavailable: number;
+  reason?: string;
+  /** Installed versions whose publisher differs from the pin made on first use. */
+  changes: string[];
+}
+
+/**
+ * Publisher identities for the new lock: kept from the previous lock for unchanged copies, asked from
+ * the registry for the others (unless offline), pinned on first use. Never fails init: what could not
+ * be asked is counted and said.
+ */
+async function observePublishers(dir: string, lock: Lock, previous: Lock | null, offline: boolean, display: Display): Promise<PublisherSummary> {
+  const records = Object.values(lock.packages).filter(fromARegistry);
+  const carried = (r: (typeof records)[number]) => {
+    const was = Object.values(previous?.packages ?? {}).find((p) => p.name === r.name && p.version === r.version && p.publisher);
+    return was?.publisher;
+  };
+  const ask = offline ? [] : records.filter((r) => !carried(r));
+  let observed = null;
+  let reason: string | undefined;
+  if (ask.length) {
+    try {
+      const config = await loadNpmConfig('view', [], dir);
+      observed = await observeRegistry(ask.map((r) => ({ name: r.name, version: r.version })), {
+        config, onProgress: (done, total) => display.progress(`asking the registry who published ${done}/${total}`),
+      });
+      display.endProgress();
+    } catch (err) {
+      reason = (err as Error).message;
+    }
+  }
+  for (const f of observed?.values() ?? []) if (f.error && !reason) reason = f.error;
+  recordPublishers(lock, previous, observed);
+  const changes: string[] = [];
+  for (const r of Object.values(lock.packages)) {
+    for (const c of comparePublisher(r.name, r.version, lock.publishers?.[r.name], r.publisher)) changes.push(c.message);
+  }
+  const recorded = records.filter((r) => r.publisher).length;
+  return { fromRegistry: records.length, recorded, unavailable: offline ? 0 : records.length - recorded, ...(reason ? { reason } : {}), changes: [...new Set(changes)] };
+}
