@@ -89,7 +89,9 @@ function printSummary(data: StatusReport, d: Display): void {
   const s = data.summary;
   const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
   const parts: string[] = [];
-  if (data.advisories.available) {
+  if (data.advisories.available && data.auditLevel === 'none') {
+    parts.push(`${plural(s.advisories, 'advisory', 'advisories')} (none fail at audit level none)`);
+  } else if (data.advisories.available) {
     parts.push(s.failingAdvisories ? c.red(`${plural(s.failingAdvisories, 'advisory', 'advisories')} at or above ${data.auditLevel}`) : `no advisories at or above ${data.auditLevel}`);
     if (s.advisories > s.failingAdvisories) parts.push(`${s.advisories - s.failingAdvisories} below`);
   } else parts.push(c.yellow('advisories not checked'));
