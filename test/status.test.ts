@@ -108,7 +108,7 @@ describe('packsec status', () => {
     assert.deepEqual(leaky.advisories, [{ id: '1', title: 'Leaks secrets', severity: 'high', range: '<1.0.1', url: 'https://example.com/advisories/1', fails: true }]);
     assert.deepEqual(leaky.paths, ['node_modules/leaky']);
     assert.equal(doc.packages.find((p: { name: string }) => p.name === 'steady').latest, '1.1.0');
-    assert.deepEqual({ ...doc.summary }, { packages: 2, copies: 2, advisories: 1, failingAdvisories: 1, deprecated: 0, publisherChanges: 0, headsUps: 0, newer: 1, unreadable: 0 });
+    assert.deepEqual({ ...doc.summary }, { packages: 2, copies: 2, advisories: 1, failingAdvisories: 1, deprecated: 0, publisherChanges: 0, publishersUnknown: 0, headsUps: 0, newer: 1, unreadable: 0 });
 
     const bad = await status(dir, ['--audit-level', 'severe']);
     assert.equal(bad.code, 2);
@@ -175,14 +175,20 @@ describe('packsec status', () => {
 
 describe('packsec status without an advisory endpoint', () => {
   it('says advisories are not available (never "no advisories") when the registry answers 405, and still checks the rest', async () => {
-    // npmjs mirrors answer the bulk endpoint with 405: reads pass through to the real registry, POSTs do not.
+    // Like the npmjs mirror packsec is developed against: the bulk endpoint answers 405, and documents
+    // come through without _npmUser and maintainers.
     const server = createServer((req, res) => {
       if (req.method !== 'GET') {
         res.writeHead(405, { 'content-type': 'application/json' }).end('{"error":"method not allowed"}');
         return;
       }
       fetch(registry.url + req.url, { headers: { accept: req.headers.accept ?? '*/*' } }).then(async (up) => {
-        res.writeHead(up.status, { 'content-type': up.headers.get('content-type') ?? 'application/json' }).end(Buffer.from(await up.arrayBuffer()));
+        const doc = await up.json() as { versions?: Record<string, Record<string, unknown>> };
+        for (const v of Object.values(doc.versions ?? {})) {
+          delete v._npmUser;
+          delete v.maintainers;
+        }
+        res.writeHead(up.status, { 'content-type': 'application/json' }).end(JSON.stringify(doc));
       }, () => res.writeHead(502).end());
     });
     await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
@@ -195,8 +201,9 @@ describe('packsec status without an advisory endpoint', () => {
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stderr, new RegExp(`\n {2}advisories: not available from ${mirror} \\(the registry does not offer npm's bulk advisory endpoint \\(HTTP 405\\)\\); installed versions were not checked for known vulnerabilities\n`));
       assert.match(r.stderr, /\nsunset@1\.0\.0 {2}node_modules\/sunset\n {2}deprecated: "use steady instead"\n/, 'documents still come through');
-      assert.match(r.stderr, /packsec status: advisories not checked, no publisher changes, 1 deprecated\n$/);
-      assert.doesNotMatch(r.stderr, /no advisories/);
+      assert.match(r.stderr, /\npublishers: the registry names none for leaky, sunset; publisher changes were not checked there\n/);
+      assert.match(r.stderr, /packsec status: advisories not checked, publishers not checked, 1 deprecated\n$/);
+      assert.doesNotMatch(r.stderr, /no advisories|no publisher changes/);
       const j = JSON.parse((await status(dir, ['--json'])).stdout);
       assert.equal(j.advisories.available, false);
       assert.match(j.advisories.reason, /HTTP 405/);
@@ -207,7 +214,7 @@ describe('packsec status without an advisory endpoint', () => {
       assert.equal(down.code, 0, down.stderr);
       assert.match(down.stderr, /advisories: not available from http:\/\/127\.0\.0\.1:9 \(cannot reach the registry \(ECONNREFUSED\)\)/);
       assert.match(down.stderr, /\nleaky@1\.0\.0 {2}node_modules\/leaky\n {2}not checked: cannot reach the registry \(ECONNREFUSED\)\n/);
-      assert.match(down.stderr, /advisories not checked, no publisher changes, nothing deprecated, 2 not checked\n$/);
+      assert.match(down.stderr, /packsec status: advisories not checked, no registry document could be read: deprecations and publishers not checked\n$/);
     } finally {
       server.close();
     }

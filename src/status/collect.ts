@@ -53,6 +53,8 @@ export interface StatusReport {
     failingAdvisories: number;
     deprecated: number;
     publisherChanges: number;
+    /** Packages whose registry document names no publisher: publisher changes were not checked. */
+    publishersUnknown: number;
     headsUps: number;
     newer: number;
     unreadable: number;
@@ -192,6 +194,7 @@ export async function collectStatus(lock: Lock, powers: StatusPowers, options: S
       failingAdvisories: count((p) => p.advisories.filter((a) => a.fails).length),
       deprecated: count((p) => (p.deprecated ? 1 : 0)),
       publisherChanges: count((p) => p.publishers.filter((n) => n.affectsInstalled).length),
+      publishersUnknown: count((p) => (p.publishersUnknown ? 1 : 0)),
       headsUps: count((p) => p.publishers.filter((n) => !n.affectsInstalled).length),
       newer: count((p) => (p.latest ? 1 : 0)),
       unreadable: count((p) => (p.problem ? 1 : 0)),

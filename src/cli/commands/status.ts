@@ -4,7 +4,7 @@ import { loadNpmConfig } from '../../install/npm.js';
 import { readLock } from '../../policy/index.js';
 import { AUDIT_LEVELS, collectStatus, displayRegistry, npmStatusPowers, statusExitCode, type AuditLevel, type PackageStatus, type StatusReport } from '../../status/index.js';
 import type { Command } from '../command.js';
-import type { Display } from '../display.js';
+import type { Colors, Display } from '../display.js';
 import { CliError } from '../errors.js';
 import { listNames, projectDir } from '../project.js';
 
@@ -84,22 +84,36 @@ function printFootnotes(data: StatusReport, d: Display): void {
   if (data.skipped.length) d.out(c.dim(`not from a registry, not checked: ${listNames(data.skipped.map((x) => `${x.name}@${x.version}`), 6)}`));
 }
 
-function printSummary(data: StatusReport, d: Display): void {
-  const c = d.color;
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/** What the summary may claim about advisories: nothing when the endpoint gave no answer. */
+function advisoryParts(data: StatusReport, c: Colors): string[] {
   const s = data.summary;
-  const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+  if (!data.advisories.available) return [c.yellow('advisories not checked')];
+  if (data.auditLevel === 'none') return [`${plural(s.advisories, 'advisory', 'advisories')} (none fail at audit level none)`];
+  const parts = [s.failingAdvisories ? c.red(`${plural(s.failingAdvisories, 'advisory', 'advisories')} at or above ${data.auditLevel}`) : `no advisories at or above ${data.auditLevel}`];
+  if (s.advisories > s.failingAdvisories) parts.push(`${s.advisories - s.failingAdvisories} below`);
+  return parts;
+}
+
+/** What the summary may claim from the registry documents: only about the packages whose document was read. */
+function documentParts(data: StatusReport, c: Colors): string[] {
+  const s = data.summary;
+  const read = s.packages - s.unreadable;
+  if (s.packages > 0 && read === 0) return [c.yellow('no registry document could be read: deprecations and publishers not checked')];
   const parts: string[] = [];
-  if (data.advisories.available && data.auditLevel === 'none') {
-    parts.push(`${plural(s.advisories, 'advisory', 'advisories')} (none fail at audit level none)`);
-  } else if (data.advisories.available) {
-    parts.push(s.failingAdvisories ? c.red(`${plural(s.failingAdvisories, 'advisory', 'advisories')} at or above ${data.auditLevel}`) : `no advisories at or above ${data.auditLevel}`);
-    if (s.advisories > s.failingAdvisories) parts.push(`${s.advisories - s.failingAdvisories} below`);
-  } else parts.push(c.yellow('advisories not checked'));
-  parts.push(s.publisherChanges ? c.red(`${plural(s.publisherChanges, 'publisher change')} affecting installed versions`) : 'no publisher changes');
+  if (s.publisherChanges) parts.push(c.red(`${plural(s.publisherChanges, 'publisher change')} affecting installed versions`));
+  else if (s.publishersUnknown) parts.push(c.yellow(s.publishersUnknown >= read ? 'publishers not checked' : `no publisher changes (${s.publishersUnknown} not checked)`));
+  else parts.push('no publisher changes');
   if (s.headsUps) parts.push(`${plural(s.headsUps, 'heads-up')} before upgrading`);
   parts.push(s.deprecated ? c.yellow(`${s.deprecated} deprecated`) : 'nothing deprecated');
   if (s.unreadable) parts.push(c.yellow(`${s.unreadable} not checked`));
-  d.out(`\n${c.bold('packsec status')}: ${parts.join(', ')}`);
+  return parts;
+}
+
+function printSummary(data: StatusReport, d: Display): void {
+  const c = d.color;
+  d.out(`\n${c.bold('packsec status')}: ${[...advisoryParts(data, c), ...documentParts(data, c)].join(', ')}`);
   const failing = data.packages.filter((p) => p.advisories.some((a) => a.fails)).map((p) => p.name);
   if (failing.length) d.out(`  upgrade with \`npsm update ${[...new Set(failing)].join(' ')}\` (through the install gate); --audit-level sets the severity that fails (now ${data.auditLevel})`);
   for (const p of data.packages.filter((x) => x.publishers.some((n) => n.affectsInstalled))) {
