@@ -1,5 +1,5 @@
 // Shared test helpers: repository paths, temporary projects written from object literals, and running the built CLI.
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -34,13 +34,20 @@ export interface CliResult {
   stderr: string;
 }
 
+const cliOptions = (cwd: string, env: NodeJS.ProcessEnv) => ({ cwd, env: { ...process.env, NO_COLOR: '1', ...env }, encoding: 'utf8' as const, timeout: 120_000 });
+
 /** Runs bin/packsec.js as a user would, in `cwd`, without colour. */
 export function runCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): CliResult {
-  const r = spawnSync(process.execPath, [cliPath, ...args], {
-    cwd,
-    env: { ...process.env, NO_COLOR: '1', ...env },
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
+  const r = spawnSync(process.execPath, [cliPath, ...args], cliOptions(cwd, env));
   return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/** runCli without blocking the test's event loop, for tests that serve HTTP from their own process. */
+export function runCliAsync(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return new Promise((done) => {
+    execFile(process.execPath, [cliPath, ...args], cliOptions(cwd, env), (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
+      done({ code, stdout, stderr });
+    });
+  });
 }

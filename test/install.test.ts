@@ -2,13 +2,13 @@
 // own), a project whose .npmrc points there, and npsm run as a CLI with npm's own arguments.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, lstatSync, readFileSync, readdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { seedPackage, type SeedSpec } from '../src/registry/index.js';
-import { cliPath, repoRoot, runCli, tmpProject } from './helpers.js';
+import { repoRoot, runCli, tmpProject } from './helpers.js';
+import { startRegistryProcess } from './registry-helpers.js';
 
 const OLD = '2024-01-01T00:00:00.000Z';
 // The registry runs as its own process (`packsec registry`), as a user runs it: the CLI under test
@@ -95,14 +95,7 @@ before(async () => {
   ];
   for (const s of seeds) await seedPackage(dataDir, { time: OLD, ...s });
   await seedPackage(dataDir, { name: 'brand-new', version: '1.0.0', files: { 'index.js': 'module.exports = 1;\n' } });
-  const child = spawn(process.execPath, [cliPath, 'registry', '--data', dataDir, '--port', '0', '--json', '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.setEncoding('utf8');
-  while (!out.includes('\n')) {
-    const [chunk] = await once(child.stdout, 'data') as [string];
-    out += chunk;
-  }
-  registry = { url: (JSON.parse(out.split('\n')[0]!) as { url: string }).url, process: child };
+  registry = await startRegistryProcess(dataDir);
 });
 
 after(() => {

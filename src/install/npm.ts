@@ -46,6 +46,19 @@ export interface Pacote {
   manifest(spec: string, options: object): Promise<Record<string, unknown>>;
 }
 
+/** A response of npm-registry-fetch (minipass-fetch): the body is a stream of Buffers. */
+export interface RegistryResponse {
+  status: number;
+  body: AsyncIterable<Buffer>;
+}
+
+/** npm-registry-fetch: a request to the configured registry with npm's auth, proxy, TLS and retry settings. */
+export type RegistryFetch = (path: string, options: object) => Promise<RegistryResponse>;
+
+export function registryFetch(): RegistryFetch {
+  return require('npm-registry-fetch') as RegistryFetch;
+}
+
 export function arborist(options: object): Arborist {
   const Ctor = require('@npmcli/arborist') as new (options: object) => Arborist;
   return new Ctor(options);
