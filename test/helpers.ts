@@ -1,6 +1,5 @@
 // Shared test helpers: repository paths, temporary projects written from object literals, and running the built CLI.
-import { spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -35,14 +34,11 @@ export interface CliResult {
   stderr: string;
 }
 
+const cliOptions = (cwd: string, env: NodeJS.ProcessEnv) => ({ cwd, env: { ...process.env, NO_COLOR: '1', ...env }, encoding: 'utf8' as const, timeout: 120_000 });
+
 /** Runs bin/packsec.js as a user would, in `cwd`, without colour. */
 export function runCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): CliResult {
-  const r = spawnSync(process.execPath, [cliPath, ...args], {
-    cwd,
-    env: { ...process.env, NO_COLOR: '1', ...env },
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
+  const r = spawnSync(process.execPath, [cliPath, ...args], cliOptions(cwd, env));
   return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
@@ -74,14 +70,12 @@ export const TAMPERS: Array<{ what: string; tamper: (dir: string) => void }> = [
   },
 ];
 
-/** `packsec registry` as its own process (a server in the test's own event loop would stall under spawnSync). */
-export async function startRegistryProcess(dataDir: string, extra: string[] = []): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, [cliPath, 'registry', '--data', dataDir, '--port', '0', '--json', '--quiet', ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.setEncoding('utf8');
-  while (!out.includes('\n')) {
-    const [chunk] = await once(child.stdout, 'data') as [string];
-    out += chunk;
-  }
-  return { url: (JSON.parse(out.split('\n')[0]!) as { url: string }).url, stop: () => child.kill('SIGTERM') };
+/** runCli without blocking the test's event loop, for tests that serve HTTP from their own process. */
+export function runCliAsync(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return new Promise((done) => {
+    execFile(process.execPath, [cliPath, ...args], cliOptions(cwd, env), (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
+      done({ code, stdout, stderr });
+    });
+  });
 }

@@ -2,11 +2,13 @@
 // own), a project whose .npmrc points there, and npsm run as a CLI with npm's own arguments.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, lstatSync, readFileSync, readdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { seedPackage, type SeedSpec } from '../src/registry/index.js';
-import { repoRoot, runCli, startRegistryProcess, tmpProject } from './helpers.js';
+import { repoRoot, runCli, tmpProject } from './helpers.js';
+import { startRegistryProcess } from './registry-helpers.js';
 
 const OLD = '2024-01-01T00:00:00.000Z';
 // The registry runs as its own process (`packsec registry`), as a user runs it: the CLI under test

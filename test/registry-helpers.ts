@@ -1,6 +1,7 @@
 // Helpers for registry tests: a real npm client in a sandbox (temp userconfig and cache, never the
 // user's own), and a stand-in for Sigstore's TUF CDN so `npm audit signatures` can run offline.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { generateKeyPairSync, createHash, sign, type KeyObject } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
@@ -8,6 +9,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cliPath } from './helpers.js';
 
 export function tmpDir(prefix: string): string {
   return realpathSync(mkdtempSync(join(tmpdir(), prefix)));
@@ -68,6 +70,21 @@ export function packageDir(manifest: Record<string, unknown>, files: Record<stri
   writeFileSync(join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
   for (const [rel, text] of Object.entries(files)) writeFileSync(join(dir, rel), text);
   return dir;
+}
+
+/**
+ * `packsec registry` as its own process, as a user runs it: tests that spawn the CLI synchronously
+ * would stall a server living in the test's own event loop. Stop it with `process.kill('SIGTERM')`.
+ */
+export async function startRegistryProcess(dataDir: string): Promise<{ url: string; process: ChildProcess }> {
+  const child = spawn(process.execPath, [cliPath, 'registry', '--data', dataDir, '--port', '0', '--json', '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.setEncoding('utf8');
+  while (!out.includes('\n')) {
+    const [chunk] = await once(child.stdout, 'data') as [string];
+    out += chunk;
+  }
+  return { url: (JSON.parse(out.split('\n')[0]!) as { url: string }).url, process: child };
 }
 
 // --- The Sigstore TUF stand-in --------------------------------------------------------------------

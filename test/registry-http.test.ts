@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import {
-  createTarball, createUserToken, FileStore, readTarball, seedPackage, settleVersion, startRegistry, verifySignature,
+  createTarball, createUserToken, FileStore, readTarball, seedAdvisory, seedPackage, settleVersion, startRegistry, verifySignature,
   type RunningRegistry,
 } from '../src/registry/index.js';
 import { runCli } from './helpers.js';
@@ -477,6 +477,73 @@ describe('registry: upstream proxy', () => {
       assert.match(r.body.error, /upstream .* did not answer/);
     } finally {
       await gw.close();
+    }
+  });
+});
+
+describe('registry: advisories', () => {
+  const BULK = '/-/npm/v1/security/advisories/bulk';
+  const post = (base: string, body: string | Buffer, headers: Record<string, string> = {}) =>
+    fetch(base + BULK, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body }).then(async (r) => ({ status: r.status, body: await r.json() as any }));
+
+  it('adds advisories from the CLI (checked), lists them, and answers bulk queries by version, gzip included', async () => {
+    const data = tmpDir('packsec-reg-adv-');
+    const add = (...args: string[]) => runCli(['registry', 'advisory', 'add', '--data', data, ...args], data);
+    const ok = add('--package', 'left-pad', '--range', '<1.0.3', '--severity', 'high', '--title', 'Pads too much', '--url', 'https://example.com/a/1');
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stderr, /added #1 left-pad <1\.0\.3 high: Pads too much/);
+    const bad = add('--package', 'left-pad', '--range', 'soon', '--severity', 'high', '--title', 'x');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /range: "soon" is not a semver range/);
+    assert.match(add('--package', 'left-pad', '--range', '*', '--severity', 'dire', '--title', 'x').stderr, /severity: expected one of info, low, moderate, high, critical/);
+    assert.match(add('--package', 'left-pad', '--range', '*', '--severity', 'low').stderr, /needs --title/);
+    assert.equal(add('--package', '../x', '--range', '*', '--severity', 'low', '--title', 'x').code, 2);
+    seedAdvisory(data, { name: 'JSONStream', range: '>=1.0.0', severity: 'critical', title: 'An old name with capitals' });
+    const list = runCli(['registry', 'advisory', 'list', '--data', data, '--package', 'left-pad', '--json'], data);
+    assert.deepEqual(JSON.parse(list.stdout).advisories.map((a: { id: number; range: string }) => [a.id, a.range]), [[1, '<1.0.3']]);
+
+    const reg = await startRegistry({ dataDir: data, port: 0 });
+    try {
+      const r = await post(reg.url, JSON.stringify({ 'left-pad': ['1.0.0', '1.3.0'], JSONStream: ['0.9.0'], other: [] }));
+      assert.equal(r.status, 200);
+      assert.deepEqual(r.body, { 'left-pad': [{ id: 1, url: 'https://example.com/a/1', title: 'Pads too much', severity: 'high', vulnerable_versions: '<1.0.3', cwe: [], cvss: { score: 0, vectorString: null } }] });
+      assert.deepEqual((await post(reg.url, JSON.stringify({ 'left-pad': ['1.3.0'] }))).body, {}, 'no advisory for a version outside the range');
+      const gz = await post(reg.url, gzipSync(JSON.stringify({ JSONStream: ['1.3.5'] })), { 'content-encoding': 'gzip' });
+      assert.deepEqual(gz.body.JSONStream.map((a: { id: number }) => a.id), [2]);
+      // Added while the server runs: served at once.
+      assert.equal(add('--package', 'left-pad', '--range', '1.3.0', '--severity', 'low', '--title', 'Later').code, 0);
+      assert.deepEqual((await post(reg.url, JSON.stringify({ 'left-pad': ['1.3.0'] }))).body['left-pad'].map((a: { id: number }) => a.id), [3]);
+    } finally {
+      await reg.close();
+    }
+  });
+
+  it('refuses malformed queries with 4xx JSON errors that name the place', async () => {
+    const data = tmpDir('packsec-reg-adv-bad-');
+    const reg = await startRegistry({ dataDir: data, port: 0 });
+    try {
+      const cases: [string | Buffer, Record<string, string>, number, RegExp][] = [
+        ['[]', {}, 400, /expected an object of package names to lists of versions, got an array/],
+        ['{"a": "1.0.0"}', {}, 400, /^a: expected a list of versions, got "1\.0\.0"/],
+        ['{"@s/a": ["1.0.0", 7]}', {}, 400, /^\["@s\/a"\]\[1\]: expected a version string, got 7/],
+        ['{"a": [', {}, 400, /not valid JSON/],
+        ['not gzip', { 'content-encoding': 'gzip' }, 400, /not valid gzip/],
+        ['{}', { 'content-encoding': 'br' }, 415, /content-encoding "br" is not supported/],
+        [gzipSync(Buffer.alloc(9 * 1024 * 1024, 32)), { 'content-encoding': 'gzip' }, 413, /inflated request body is over the limit/],
+      ];
+      for (const [body, headers, status, message] of cases) {
+        const r = await post(reg.url, body, headers);
+        assert.equal(r.status, status, String(body).slice(0, 40));
+        assert.match(r.body.error, message);
+      }
+      assert.equal((await call(reg.url, 'GET', BULK)).status, 405);
+      assert.equal((await call(reg.url, 'POST', '/-/npm/v1/security/audits/quick', { body: {} })).status, 404);
+      writeFileSync(join(data, 'advisories', '1.json'), '{"id": 1}');
+      const corrupt = await post(reg.url, '{"a": ["1.0.0"]}');
+      assert.equal(corrupt.status, 500);
+      assert.equal(corrupt.body.code, 'DATA_CORRUPT');
+    } finally {
+      await reg.close();
     }
   });
 });

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
-import { createUserToken, FileStore, seedPackage, startRegistry, type RunningRegistry } from '../src/registry/index.js';
+import { createUserToken, FileStore, seedAdvisory, seedPackage, startRegistry, type RunningRegistry } from '../src/registry/index.js';
 import { cliPath } from './helpers.js';
 import { hasOpenssl, npmSandbox, packageDir, startSigstoreStandIn, tmpDir, type NpmSandbox, type SigstoreStandIn } from './registry-helpers.js';
 
@@ -93,6 +93,23 @@ describe('registry with the npm client', () => {
     assert.equal(dep.stdout.trim(), 'try 1.0.0');
     const owners = await anonymous.npm(['owner', 'ls', 'app-lib'], anonymous.dir);
     assert.equal(owners.stdout.trim(), 'alice <alice@example.com>');
+  });
+
+  it('answers npm audit with the advisories added to the data folder, gzip request and all', async () => {
+    const clean = await anonymous.npm(['audit', '--json'], project);
+    assert.equal(clean.code, 0, clean.stdout + clean.stderr);
+    assert.equal(JSON.parse(clean.stdout).metadata.vulnerabilities.total, 0);
+    seedAdvisory(data, { name: 'dep-a', range: '<1.0.1', severity: 'high', title: 'dep-a leaks', url: 'https://example.com/advisories/1' });
+    seedAdvisory(data, { name: 'app-lib', range: '>=3.0.0', severity: 'critical', title: 'not the installed version' });
+    const r = await anonymous.npm(['audit', '--json'], project);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    const report = JSON.parse(r.stdout);
+    // app-lib is listed only through its dependency: its own advisory is for versions not installed.
+    assert.deepEqual(Object.keys(report.vulnerabilities).sort(), ['app-lib', 'dep-a']);
+    assert.deepEqual(report.vulnerabilities['app-lib'].via, ['dep-a']);
+    assert.equal(report.vulnerabilities['dep-a'].severity, 'high');
+    assert.equal(report.vulnerabilities['dep-a'].via[0].title, 'dep-a leaks');
+    assert.equal(report.vulnerabilities['dep-a'].via[0].url, 'https://example.com/advisories/1');
   });
 
   describe('npm audit signatures', { skip: hasOpenssl() ? false : 'needs openssl for the Sigstore TUF stand-in' }, () => {

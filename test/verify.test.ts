@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pacote } from '../src/install/npm.js';
 import { seedPackage } from '../src/registry/index.js';
-import { fixturesDir, repoRoot, runCli, startRegistryProcess, TAMPERS, tmpProject } from './helpers.js';
+import { fixturesDir, repoRoot, runCli, TAMPERS, tmpProject } from './helpers.js';
+import { startRegistryProcess } from './registry-helpers.js';
 
 interface Report {
   ok: boolean;
@@ -111,7 +112,7 @@ const PLAYWRIGHT_CLI = '@playwright/cli';
 const ATTESTATIONS = JSON.parse(readFileSync(join(repoRoot, 'test/fixtures/attestations/playwright-cli-0.1.1.json'), 'utf8')) as { attestations: { predicateType: string; bundle: unknown }[] };
 
 describe('packsec verify against a registry that signs (packsec registry on 127.0.0.1)', () => {
-  let registry: { url: string; stop: () => void };
+  let registry: Awaited<ReturnType<typeof startRegistryProcess>>;
   let dataDir: string;
   let npmCache: string;
 
@@ -135,7 +136,7 @@ describe('packsec verify against a registry that signs (packsec registry on 127.
     registry = await startRegistryProcess(dataDir);
   });
 
-  after(() => registry?.stop());
+  after(() => registry?.process.kill('SIGTERM'));
 
   const project = () => tmpProject({
     'package.json': { name: 'app', version: '1.0.0', private: true },

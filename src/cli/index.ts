@@ -11,11 +11,12 @@ import { installCommand } from './commands/install.js';
 import { registryCommand } from './commands/registry.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
+import { statusCommand } from './commands/status.js';
 import { verifyCommand } from './commands/verify.js';
 import { createDisplay } from './display.js';
 import { CliError, describeError } from './errors.js';
 
-const COMMANDS: Command<any>[] = [initCommand, explainCommand, reportCommand, runCommand, installCommand, checkCommand, verifyCommand, diffCommand, registryCommand];
+const COMMANDS: Command<any>[] = [initCommand, explainCommand, reportCommand, runCommand, installCommand, checkCommand, verifyCommand, statusCommand, diffCommand, registryCommand];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -47,6 +47,19 @@ export interface Pacote {
   tarball(spec: string, options: object): Promise<Buffer>;
 }
 
+/** A response of npm-registry-fetch (minipass-fetch): the body is a stream of Buffers. */
+export interface RegistryResponse {
+  status: number;
+  body: AsyncIterable<Buffer>;
+}
+
+/** npm-registry-fetch: a request to the configured registry with npm's auth, proxy, TLS and retry settings. */
+export type RegistryFetch = (path: string, options: object) => Promise<RegistryResponse>;
+
+export function registryFetch(): RegistryFetch {
+  return require('npm-registry-fetch') as RegistryFetch;
+}
+
 export function arborist(options: object): Arborist {
   const Ctor = require('@npmcli/arborist') as new (options: object) => Arborist;
   return new Ctor(options);

@@ -78,6 +78,16 @@ export function personName(p: unknown): string | undefined {
   return name === '' ? undefined : name;
 }
 
+/** Who published a version: the name in its manifest's `_npmUser`, when the registry says. */
+export function publisherOf(manifest: unknown): string | undefined {
+  return personName(own(manifest, '_npmUser'));
+}
+
+/** Does the registry list provenance for a version (`dist.attestations`)? Presence only; nothing is verified here. */
+export function listsProvenance(manifest: unknown): boolean {
+  return isRecord(own(own(manifest, 'dist'), 'attestations'));
+}
+
 /** Names in a `maintainers` field, or undefined when the field is missing or not a list. */
 export function maintainerNames(m: unknown): Set<string> | undefined {
   const list = own(m, 'maintainers');

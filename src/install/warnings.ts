@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { InstallError } from './error.js';
 import {
-  cleanText, compareVersions, hasRepository, isRecord, maintainerNames, manifestOf, own, personName, publishTimeOf, versionKeys,
+  cleanText, compareVersions, hasRepository, isRecord, maintainerNames, manifestOf, own, publisherOf, publishTimeOf, versionKeys,
   type Packument,
 } from './packument.js';
 import { buildPopularList, describeReason, typosquatCandidates, type PopularList, type TyposquatMatch } from './typosquat.js';
@@ -120,10 +120,6 @@ export function checkPackage(input: CheckInput): Warning[] {
 }
 
 type Warn = (kind: WarningKind, severity: Warning['severity'], message: string, detail?: Record<string, unknown>) => void;
-
-function publisherOf(manifest: unknown): string | undefined {
-  return personName(own(manifest, '_npmUser'));
-}
 
 /**
  * New publisher: the account that published this version published none of the versions before it.

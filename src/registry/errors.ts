@@ -8,6 +8,7 @@ export type RegistryErrorCode =
   | 'BAD_TARBALL'
   | 'INTEGRITY'
   | 'TOO_LARGE'
+  | 'ENCODING'
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'
   | 'NOT_FOUND'
@@ -27,6 +28,7 @@ export const REGISTRY_ERRORS: Record<RegistryErrorCode, { status: number; hint?:
   BAD_TARBALL: { status: 400, hint: 'publish a tarball made by `npm pack` (gzip, with package/package.json)' },
   INTEGRITY: { status: 400, hint: 'the tarball does not match the integrity or shasum in its manifest' },
   TOO_LARGE: { status: 413 },
+  ENCODING: { status: 415, hint: 'send the body as is or gzip-compressed (content-encoding: gzip)' },
   UNAUTHORIZED: { status: 401, hint: 'log in with `npm login`, or put a token from `packsec registry token` in .npmrc' },
   FORBIDDEN: { status: 403 },
   NOT_FOUND: { status: 404 },

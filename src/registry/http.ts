@@ -1,5 +1,6 @@
 // Small HTTP helpers for the server: bounded body reading, JSON answers and JSON errors.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { RegistryError } from './errors.js';
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -52,8 +53,21 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
+/** The body as sent, or inflated when it came gzip-compressed (as npm sends audit requests), at most `limit` bytes. */
+function decode(req: IncomingMessage, body: Buffer, limit: number): Buffer {
+  const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  if (encoding === 'identity' || encoding === '') return body;
+  if (encoding !== 'gzip' && encoding !== 'x-gzip') throw new RegistryError('ENCODING', `content-encoding ${JSON.stringify(encoding.slice(0, 40))} is not supported`);
+  try {
+    return gunzipSync(body, { maxOutputLength: limit });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new RegistryError('TOO_LARGE', `the inflated request body is over the limit of ${limit} bytes`);
+    throw new RegistryError('BAD_REQUEST', 'the request body is not valid gzip');
+  }
+}
+
 export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
-  const body = await readBody(req, limit);
+  const body = decode(req, await readBody(req, limit), limit);
   try {
     return JSON.parse(body.toString('utf8'));
   } catch {

@@ -14,6 +14,18 @@ export function validatePackageName(name: unknown): string {
   return name;
 }
 
+// Names as the public registry still serves them: packages from before npm's lowercase rule
+// ("JSONStream") can have advisories too. URL-safe, so they never reach a path or a URL unescaped.
+const ANY_NAME = /^(?:@[A-Za-z0-9-~][A-Za-z0-9-._~]*\/)?[A-Za-z0-9-~][A-Za-z0-9-._~]*$/;
+
+/** A package name that may exist anywhere (old names with capitals included), e.g. for an advisory. */
+export function validateAnyPackageName(name: unknown): string {
+  if (typeof name !== 'string' || name.length === 0 || name.length > 214 || !ANY_NAME.test(name)) {
+    throw new RegistryError('BAD_NAME', `invalid package name ${JSON.stringify(String(name).slice(0, 100))}`);
+  }
+  return name;
+}
+
 // Strict semver 2.0.0 (the regular expression from semver.org), without a leading "v" or "=".
 const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 

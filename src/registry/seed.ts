@@ -1,9 +1,10 @@
 // Writing packages straight into a data folder, for tests: chosen publish times, publishers,
 // provenance and deprecations, with tarballs built in code. Seed a package while no server publishes it.
 import { createHash } from 'node:crypto';
+import { addAdvisory, type NewAdvisory } from './advisories.js';
 import { DEFAULT_LIMITS, addVersion, setVersionState, type ApprovalMode, type Limits, type Registry } from './packages.js';
 import { loadOrCreateSigningKey } from './signing.js';
-import { FileStore, type Attestation, type Person, type VersionState } from './storage.js';
+import { FileStore, type AdvisoryRecord, type Attestation, type Person, type VersionState } from './storage.js';
 import { createTarball } from './tarball.js';
 
 /** The registry's package operations on a data folder, without a server (seeding, tests, admin tools). */
@@ -90,4 +91,11 @@ export async function seedPackage(dataDir: string, spec: SeedSpec): Promise<Seed
 /** Approves or rejects a pending version directly in a data folder (what issue 6's approval flow will call). */
 export async function settleVersion(dataDir: string, name: string, version: string, state: 'public' | 'rejected'): Promise<void> {
   await setVersionState(openRegistry(dataDir), name, version, state);
+}
+
+/** Stores an advisory in a data folder (safe while a server runs): what `packsec registry advisory add` does. */
+export function seedAdvisory(dataDir: string, advisory: NewAdvisory): AdvisoryRecord {
+  const store = new FileStore(dataDir);
+  store.init();
+  return addAdvisory(store, advisory);
 }

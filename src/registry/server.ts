@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
+import { answerBulk, readBulkQuery } from './advisories.js';
 import { authenticate, hashPassword, issueToken, verifyPassword, type Caller } from './auth.js';
 import { RegistryError } from './errors.js';
 import { readJson, readJsonObject, sendError, sendJson } from './http.js';
@@ -83,6 +84,8 @@ class Exchange {
 }
 
 const JSON_LIMIT = 1024 * 1024;
+/** A bulk advisory query lists every installed name and version: a few hundred kB for large apps. */
+const ADVISORY_QUERY_LIMIT = 8 * 1024 * 1024;
 
 function segmentsOf(pathname: string): string[] {
   const raw = pathname.split('/').slice(1);
@@ -445,6 +448,16 @@ async function attestations(r: Exchange, segments: string[]): Promise<void> {
   r.res.end(data);
 }
 
+/** npm audit's bulk endpoint, answered from the advisories in the data folder (`packsec registry advisory add`). */
+async function bulkAdvisories(r: Exchange, rest: string[]): Promise<void> {
+  if (rest.length !== 2 || rest[0] !== 'advisories' || rest[1] !== 'bulk') {
+    throw new RegistryError('NOT_FOUND', 'of the advisory endpoints, only POST /-/npm/v1/security/advisories/bulk is served here');
+  }
+  if (r.req.method !== 'POST') throw new RegistryError('METHOD', 'POST a JSON object of package names to lists of versions');
+  const query = readBulkQuery(await readJson(r.req, ADVISORY_QUERY_LIMIT));
+  sendJson(r.res, 200, answerBulk(r.ctx.reg.store.listAdvisories(), query));
+}
+
 async function search(r: Exchange): Promise<void> {
   const text = (r.query.get('text') ?? '').toLowerCase().slice(0, 200);
   const size = Math.min(250, Math.max(1, Number(r.query.get('size') ?? 20) || 20));
@@ -480,7 +493,7 @@ async function special(r: Exchange, segments: string[]): Promise<void> {
     }
     if (c === 'tokens') return tokens(r, more);
     if (c === 'attestations' && read) return attestations(r, more);
-    if (c === 'security') throw new RegistryError('NOT_FOUND', 'this registry has no advisory database');
+    if (c === 'security') return bulkAdvisories(r, more);
   }
   if (a === 'v1' && b === 'search' && segments.length === 2 && read) return search(r);
   if (a === 'v1' && b === 'login') throw new RegistryError('NOT_FOUND', 'web login is not supported yet; use `npm login --auth-type=legacy` or a token');

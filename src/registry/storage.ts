@@ -4,7 +4,8 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
-import { writeFileAtomic } from '../util/atomic.js';
+import { createFileAtomic, writeFileAtomic } from '../util/atomic.js';
+import { isSeverity, type Severity } from '../util/advisory.js';
 import { RegistryError } from './errors.js';
 import { validatePackageName, validateUserName } from './names.js';
 import type { Signature } from './signing.js';
@@ -87,12 +88,27 @@ export interface StageRef {
   version: string;
 }
 
+/** A security advisory about a package name (hosted here or not), served by the bulk advisory endpoint. */
+export interface AdvisoryRecord {
+  id: number;
+  /** The package name it is about. */
+  name: string;
+  /** The vulnerable versions, a semver range as npm writes them (`<1.0.3`, `>=2.0.0 <2.1.1`). */
+  range: string;
+  severity: Severity;
+  title: string;
+  url?: string;
+  createdAt: string;
+}
+
 const FORMAT_FILE = 'registry.json';
 const FORMAT = 1;
 
 export class FileStore {
   readonly dir: string;
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** Advisory files never change once written, so each is read once per process. */
+  private readonly advisoryCache = new Map<string, AdvisoryRecord>();
 
   constructor(dir: string) {
     this.dir = resolve(dir);
@@ -102,7 +118,7 @@ export class FileStore {
   init(): void {
     try {
       mkdirSync(this.dir, { recursive: true });
-      for (const sub of ['packages', 'users', 'tokens', 'stage']) mkdirSync(join(this.dir, sub), { recursive: true });
+      for (const sub of ['packages', 'users', 'tokens', 'stage', 'advisories']) mkdirSync(join(this.dir, sub), { recursive: true });
     } catch (err) {
       throw new RegistryError('DATA_DIR', `cannot create the registry data folder ${this.dir}: ${(err as Error).message}`);
     }
@@ -295,6 +311,39 @@ export class FileStore {
     removeIfPresent(this.stageFile(id));
   }
 
+  // Advisories are one file each (advisories/<id>.json), created exclusively, so `packsec registry
+  // advisory add` can run beside the server and two adds never take the same id.
+
+  /** Every stored advisory, by id. */
+  listAdvisories(): AdvisoryRecord[] {
+    const dir = join(this.dir, 'advisories');
+    let files: string[];
+    try {
+      files = readdirSync(dir).filter((f) => /^[1-9]\d{0,15}\.json$/.test(f));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw new RegistryError('DATA_DIR', `cannot read ${dir}: ${(err as Error).message}`);
+    }
+    const present = new Set(files);
+    for (const f of this.advisoryCache.keys()) if (!present.has(f)) this.advisoryCache.delete(f);
+    for (const f of files) {
+      if (!this.advisoryCache.has(f)) this.advisoryCache.set(f, checkAdvisory(this.readJsonSync(join(dir, f)), join(dir, f)));
+    }
+    return [...this.advisoryCache.values()].sort((a, b) => a.id - b.id);
+  }
+
+  /** Stores a new advisory under the next free id. */
+  createAdvisory(fields: Omit<AdvisoryRecord, 'id'>): AdvisoryRecord {
+    const dir = join(this.dir, 'advisories');
+    mkdirSync(dir, { recursive: true });
+    let id = this.listAdvisories().reduce((max, a) => Math.max(max, a.id), 0) + 1;
+    for (;;) {
+      const record: AdvisoryRecord = { id, ...fields };
+      if (createFileAtomic(join(dir, `${id}.json`), JSON.stringify(record, null, 2) + '\n')) return record;
+      id++;
+    }
+  }
+
   async listStages(): Promise<StageRef[]> {
     const out: StageRef[] = [];
     for (const f of readdirSync(join(this.dir, 'stage'))) {
@@ -304,6 +353,15 @@ export class FileStore {
     }
     return out;
   }
+}
+
+function checkAdvisory(value: unknown, file: string): AdvisoryRecord {
+  const a = value as Partial<AdvisoryRecord> | null;
+  const ok = typeof a === 'object' && a !== null && Number.isSafeInteger(a.id) && `${a.id}.json` === file.slice(file.lastIndexOf(sep) + 1)
+    && typeof a.name === 'string' && typeof a.range === 'string' && isSeverity(a.severity) && typeof a.title === 'string'
+    && (a.url === undefined || typeof a.url === 'string') && typeof a.createdAt === 'string';
+  if (!ok) throw new RegistryError('DATA_CORRUPT', `${file}: not an advisory record ({ id, name, range, severity, title, url?, createdAt })`);
+  return a as AdvisoryRecord;
 }
 
 /** Deletes a file; false when it was not there. */

@@ -1,10 +1,11 @@
 // Atomic file writes: write a sibling temp file, fsync it, then rename over the target,
 // so a crash or a full disk never leaves half a policy or lock file behind.
-import { openSync, writeSync, fsyncSync, closeSync, renameSync, unlinkSync } from 'node:fs';
+import { openSync, writeSync, fsyncSync, closeSync, linkSync, renameSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
-export function writeFileAtomic(file: string, text: string | Uint8Array): void {
+/** Writes `text` to a fsynced temp file beside `file` and returns its path. */
+function writeTemp(file: string, text: string | Uint8Array): string {
   const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const fd = openSync(tmp, 'w', 0o644);
   try {
@@ -14,14 +15,41 @@ export function writeFileAtomic(file: string, text: string | Uint8Array): void {
     fsyncSync(fd);
   } catch (err) {
     closeSync(fd);
-    try { unlinkSync(tmp); } catch { /* already gone */ }
+    removeTemp(tmp);
     throw err;
   }
   closeSync(fd);
+  return tmp;
+}
+
+function removeTemp(tmp: string): void {
+  try { unlinkSync(tmp); } catch { /* already gone */ }
+}
+
+export function writeFileAtomic(file: string, text: string | Uint8Array): void {
+  const tmp = writeTemp(file, text);
   try {
     renameSync(tmp, file);
   } catch (err) {
-    try { unlinkSync(tmp); } catch { /* already gone */ }
+    removeTemp(tmp);
     throw err;
+  }
+}
+
+/**
+ * Creates `file` whole or not at all, and never replaces one that exists (false then): a hard link
+ * fails when the name is taken, where a rename would overwrite it. For records that other processes
+ * may be creating at the same time.
+ */
+export function createFileAtomic(file: string, text: string | Uint8Array): boolean {
+  const tmp = writeTemp(file, text);
+  try {
+    linkSync(tmp, file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    removeTemp(tmp);
   }
 }

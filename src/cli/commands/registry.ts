@@ -1,9 +1,11 @@
 // `packsec registry`: runs the npm-compatible registry until SIGINT/SIGTERM; `packsec registry token`
-// creates a user if needed and prints a new publish token (safe while the server runs).
+// creates a user if needed and prints a new publish token, `registry advisory` adds and lists the
+// advisories it serves (both safe while the server runs).
 import { resolve } from 'node:path';
 import { createUserToken, FileStore, startRegistry, type ApprovalMode } from '../../registry/index.js';
 import type { Command } from '../command.js';
 import { CliError } from '../errors.js';
+import { ADVISORY_OPTIONS, ADVISORY_USAGE, printAdvisories, runAdvisory, type AdvisoryData } from './registry-advisory.js';
 
 export interface RegistryTokenData {
   user: string;
@@ -12,7 +14,7 @@ export interface RegistryTokenData {
   readonly: boolean;
 }
 
-type RegistryData = RegistryTokenData | undefined;
+type RegistryData = RegistryTokenData | AdvisoryData | undefined;
 
 function stringOption(values: Record<string, unknown>, name: string): string | undefined {
   const v = values[name];
@@ -45,11 +47,12 @@ function url(option: string, text: string | undefined): string | undefined {
 
 export const registryCommand: Command<RegistryData> = {
   name: 'registry',
-  summary: 'run an npm-compatible registry (`registry token` prints a publish token)',
+  summary: 'run an npm-compatible registry (`registry token` prints a publish token, `registry advisory` adds advisories)',
   usage: [
     'packsec registry --data DIR [--port 4873] [--host 127.0.0.1] [--public-url URL] [--upstream URL]',
     '                 [--approval off|required] [--signup] [--quiet] [--json]',
     '       packsec registry token --data DIR --user NAME [--email ADDRESS] [--readonly] [--json]',
+    ADVISORY_USAGE,
   ].join('\n'),
   options: {
     data: { type: 'string' },
@@ -62,6 +65,7 @@ export const registryCommand: Command<RegistryData> = {
     user: { type: 'string' },
     email: { type: 'string' },
     readonly: { type: 'boolean' },
+    ...ADVISORY_OPTIONS,
   },
   async run(values, positionals, display) {
     const [sub, ...extra] = positionals;
@@ -75,7 +79,12 @@ export const registryCommand: Command<RegistryData> = {
       const made = createUserToken(store, user, { readonly: values.readonly === true, ...(email ? { email } : {}) });
       return { exit: 0, data: { user, token: made.token, userCreated: made.created, readonly: made.record.readonly } };
     }
-    if (sub !== undefined) throw new CliError('USAGE', `unknown registry subcommand "${sub}" (expected nothing or "token")`);
+    if (sub === 'advisory') {
+      const store = new FileStore(dataDir(values));
+      store.init();
+      return { exit: 0, data: runAdvisory(store, extra, (name) => stringOption(values, name)) };
+    }
+    if (sub !== undefined) throw new CliError('USAGE', `unknown registry subcommand "${sub}" (expected nothing, "token" or "advisory")`);
     const approval = stringOption(values, 'approval') ?? 'off';
     if (approval !== 'off' && approval !== 'required') throw new CliError('USAGE', `--approval: expected off or required, got ${JSON.stringify(approval)}`);
     const quiet = values.quiet === true;
@@ -113,6 +122,7 @@ export const registryCommand: Command<RegistryData> = {
   },
   print({ data }, d) {
     if (!data) return;
+    if ('advisories' in data) return printAdvisories(data, d);
     // The token alone on stdout, so `TOKEN=$(packsec registry token …)` works; the rest is for humans.
     process.stdout.write(data.token + '\n');
     d.info(`${data.userCreated ? 'created user' : 'user'} ${data.user}; new ${data.readonly ? 'read-only ' : ''}token above. In .npmrc: //HOST:PORT/:_authToken=<token>`);

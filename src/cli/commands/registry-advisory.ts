@@ -1,0 +1,52 @@
+// `packsec registry advisory add|list --data DIR`: the advisories the registry serves to `npm audit`
+// and `packsec status` (safe while the server runs).
+import { addAdvisory, FileStore, type AdvisoryRecord } from '../../registry/index.js';
+import type { Display } from '../display.js';
+import { CliError } from '../errors.js';
+
+export interface AdvisoryData {
+  action: 'add' | 'list';
+  advisories: AdvisoryRecord[];
+}
+
+export const ADVISORY_USAGE = [
+  '       packsec registry advisory add --data DIR --package NAME --range RANGE --severity info|low|moderate|high|critical',
+  '                                     --title TEXT [--url URL] [--json]',
+  '       packsec registry advisory list --data DIR [--package NAME] [--json]',
+].join('\n');
+
+export const ADVISORY_OPTIONS = {
+  package: { type: 'string' },
+  range: { type: 'string' },
+  severity: { type: 'string' },
+  title: { type: 'string' },
+  url: { type: 'string' },
+} as const;
+
+export function runAdvisory(store: FileStore, args: string[], option: (name: string) => string | undefined): AdvisoryData {
+  const [action, ...extra] = args;
+  if (extra.length) throw new CliError('USAGE', `unexpected argument ${extra[0]}`);
+  if (action === 'list') {
+    const only = option('package');
+    return { action, advisories: store.listAdvisories().filter((a) => only === undefined || a.name === only) };
+  }
+  if (action !== 'add') throw new CliError('USAGE', `registry advisory: expected "add" or "list", got ${action === undefined ? 'nothing' : JSON.stringify(action)}`);
+  const need = (name: string): string => {
+    const v = option(name);
+    if (v === undefined) throw new CliError('USAGE', `registry advisory add needs --${name}`);
+    return v;
+  };
+  const url = option('url');
+  const added = addAdvisory(store, {
+    name: need('package'), range: need('range'), severity: need('severity'), title: need('title'), ...(url !== undefined ? { url } : {}),
+  });
+  return { action, advisories: [added] };
+}
+
+export function printAdvisories(data: AdvisoryData, d: Display): void {
+  const c = d.color;
+  if (data.action === 'list' && !data.advisories.length) d.out('no advisories');
+  for (const a of data.advisories) {
+    d.out(`${data.action === 'add' ? 'added ' : ''}#${a.id} ${c.bold(a.name)} ${a.range} ${a.severity}: ${a.title}${a.url ? c.dim(`  ${a.url}`) : ''}`);
+  }
+}
