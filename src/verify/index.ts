@@ -1,4 +1,7 @@
-// Public entry of integrity and trust records: building and reading what the lock says about installed code.
+// Public entry of integrity and trust: lock records of installed code, registry signatures, npm provenance
+// (Sigstore) and the trust material it is checked against.
 export { buildLock } from './lock.js';
 export { readNpmLockEntries, type NpmLockEntry } from './npm-lockfile.js';
 export { diffFiles, hashPackageFiles, sameFiles, type FileDiff } from './files.js';
+export { parseRegistryKeys, verifyRegistrySignature, type RegistryKey, type SignatureResult, type SignedVersion } from './signatures.js';
+export { VerifyError, VERIFY_ERRORS, type VerifyErrorCode } from './error.js';
