@@ -4,4 +4,9 @@ export { buildLock } from './lock.js';
 export { readNpmLockEntries, type NpmLockEntry } from './npm-lockfile.js';
 export { diffFiles, hashPackageFiles, sameFiles, type FileDiff } from './files.js';
 export { parseRegistryKeys, verifyRegistrySignature, type RegistryKey, type SignatureResult, type SignedVersion } from './signatures.js';
+export { verifyAttestations, npmPurl, NPM_PUBLISH_V01, type AttestationSubject, type ProvenanceResult } from './sigstore.js';
+export {
+  loadTrustMaterial, trustMaterialFromJSON, summarizeTrust, refreshedTrustFile, SHIPPED_TRUST_DIR,
+  type TrustMaterialSource, type TrustSummary, type NpmKey,
+} from './trust.js';
 export { VerifyError, VERIFY_ERRORS, type VerifyErrorCode } from './error.js';
