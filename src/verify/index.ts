@@ -9,4 +9,5 @@ export {
   loadTrustMaterial, trustMaterialFromJSON, summarizeTrust, refreshedTrustFile, SHIPPED_TRUST_DIR,
   type TrustMaterialSource, type TrustSummary, type NpmKey,
 } from './trust.js';
+export { refreshTrustMaterial, type RefreshOptions } from './trust-refresh.js';
 export { VerifyError, VERIFY_ERRORS, type VerifyErrorCode } from './error.js';
