@@ -2,11 +2,12 @@
 // refresh that cannot reach Sigstore fails naming the URL (exit 2), and a refresh from a TUF repository on
 // 127.0.0.1 succeeds only when it starts from that repository's own root, never from a mirror's say-so.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { refreshedTrustFile, SHIPPED_TRUST_DIR } from '../src/verify/index.js';
-import { runCli, runCliAsync } from './helpers.js';
+import { repoRoot, runCli, runCliAsync } from './helpers.js';
 import { tmpDir } from './registry-helpers.js';
 import { makeTufRepository, serveTufRepository } from './tuf-helpers.js';
 
@@ -19,6 +20,11 @@ describe('packsec trust', () => {
   before(() => {
     cache = tmpDir('packsec-cache-');
     cwd = tmpDir('packsec-trust-cwd-');
+  });
+
+  it('ships the trust material that scripts/sigstore-trust.mjs makes from the locked @sigstore/tuf', () => {
+    const r = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'sigstore-trust.mjs'), '--check'], { cwd: repoRoot, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
   });
 
   it('shows the shipped trust root', () => {
