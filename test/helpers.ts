@@ -70,10 +70,10 @@ export const TAMPERS: Array<{ what: string; tamper: (dir: string) => void }> = [
   },
 ];
 
-/** runCli without blocking the test's event loop, for tests that serve HTTP from their own process. */
+/** runCli without blocking the event loop, for tests whose servers live in the test process. */
 export function runCliAsync(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return new Promise((done) => {
-    execFile(process.execPath, [cliPath, ...args], cliOptions(cwd, env), (err, stdout, stderr) => {
+    execFile(process.execPath, [cliPath, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, encoding: 'utf8', timeout: 120_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
       done({ code, stdout, stderr });
     });

@@ -13,7 +13,7 @@ import { startRegistryProcess } from './registry-helpers.js';
 const OLD = '2024-01-01T00:00:00.000Z';
 // The registry runs as its own process (`packsec registry`), as a user runs it: the CLI under test
 // is spawned synchronously, which would stall a server living in the test's own event loop.
-let registry: { url: string; stop: () => void };
+let registry: Awaited<ReturnType<typeof startRegistryProcess>>;
 let dataDir: string;
 let npmCache: string;
 
@@ -99,7 +99,7 @@ before(async () => {
 });
 
 after(() => {
-  registry?.stop();
+  registry?.process.kill('SIGTERM');
 });
 
 describe('npsm install', () => {

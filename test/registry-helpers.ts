@@ -2,7 +2,6 @@
 // user's own), and a stand-in for Sigstore's TUF CDN so `npm audit signatures` can run offline.
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { generateKeyPairSync, createHash, sign, type KeyObject } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -10,6 +9,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliPath } from './helpers.js';
+import { makeTufRepository, tufFile } from './tuf-helpers.js';
 
 export function tmpDir(prefix: string): string {
   return realpathSync(mkdtempSync(join(tmpdir(), prefix)));
@@ -97,20 +97,6 @@ export async function startRegistryProcess(dataDir: string): Promise<{ url: stri
 
 const TUF_HOST = 'tuf-repo-cdn.sigstore.dev';
 
-/** OLPC canonical JSON, as TUF signs it. */
-function canonical(value: unknown): string {
-  if (typeof value === 'string') return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  const obj = value as Record<string, unknown>;
-  return `{${Object.keys(obj).sort().map((k) => `${canonical(k)}:${canonical(obj[k])}`).join(',')}}`;
-}
-
-function signed(key: KeyObject, keyid: string, body: Record<string, unknown>): string {
-  const sig = sign(null, Buffer.from(canonical(body)), key).toString('hex');
-  return JSON.stringify({ signatures: [{ keyid, sig }], signed: body });
-}
-
 export interface SigstoreStandIn {
   /** Environment for the npm process: proxy, no_proxy for loopback, and the stand-in's CA. */
   env: NodeJS.ProcessEnv;
@@ -137,22 +123,10 @@ export async function startSigstoreStandIn(): Promise<SigstoreStandIn> {
     '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', `/CN=${TUF_HOST}`,
     '-addext', `subjectAltName=DNS:${TUF_HOST}`, '-addext', 'basicConstraints=critical,CA:TRUE',
   ], { stdio: 'ignore' });
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  const raw = publicKey.export({ type: 'spki', format: 'der' }).subarray(-32).toString('hex');
-  const keyDoc = { keytype: 'ed25519', scheme: 'ed25519', keyval: { public: raw } };
-  const keyid = createHash('sha256').update(canonical(keyDoc)).digest('hex');
-  const expires = new Date(Date.now() + 24 * 3600 * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
-  const common = { spec_version: '1.0.31', version: 1, expires };
-  const role = { keyids: [keyid], threshold: 1 };
-  const root = signed(privateKey, keyid, { _type: 'root', ...common, consistent_snapshot: false, keys: { [keyid]: keyDoc }, roles: { root: role, timestamp: role, snapshot: role, targets: role } });
-  const files: Record<string, string> = {
-    '/timestamp.json': signed(privateKey, keyid, { _type: 'timestamp', ...common, meta: { 'snapshot.json': { version: 1 } } }),
-    '/snapshot.json': signed(privateKey, keyid, { _type: 'snapshot', ...common, meta: { 'targets.json': { version: 1 } } }),
-    '/targets.json': signed(privateKey, keyid, { _type: 'targets', ...common, targets: {} }),
-  };
+  const repo = makeTufRepository();
   const tls = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
-    const body = files[(req.url ?? '').split('?')[0]!];
-    res.writeHead(body ? 200 : 404, { 'content-type': 'application/json' });
+    const body = tufFile(repo, req.url);
+    res.writeHead(body !== null ? 200 : 404, { 'content-type': 'application/json' });
     res.end(body ?? '{}');
   });
   const requested: string[] = [];
@@ -180,7 +154,7 @@ export async function startSigstoreStandIn(): Promise<SigstoreStandIn> {
     plantRoot(npmCache) {
       const cacheDir = join(npmCache, '_tuf', encodeURIComponent(TUF_HOST));
       mkdirSync(join(cacheDir, 'targets'), { recursive: true });
-      writeFileSync(join(cacheDir, 'root.json'), root);
+      writeFileSync(join(cacheDir, 'root.json'), repo.root);
     },
     requested,
     async close() {

@@ -74,7 +74,7 @@ describe('packsec status', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /(?:^|\n)packsec status: 3 package versions \(3 installed copies\) checked against http:\/\/127\.0\.0\.1:\d+\n/);
     assert.match(r.stderr, /\nsunset@1\.0\.0 {2}node_modules\/sunset\n {2}deprecated: "use steady instead"\n/);
-    assert.match(r.stderr, /\nhandover@1\.0\.0 {2}node_modules\/handover\n {2}before upgrading: 1\.1\.0 was published by "mallory", not by "alice", who published 1\.0\.0\n {2}before upgrading: 1\.1\.0 has no provenance, though 1\.0\.0 had it\n {2}newer: 1\.1\.0 \(latest\)\n/);
+    assert.match(r.stderr, /\nhandover@1\.0\.0 {2}node_modules\/handover\n {2}before upgrading: 1\.1\.0 was published by "mallory", not a pinned publisher \("alice"\)\n {2}before upgrading: 1\.1\.0 has no provenance, though 1\.0\.0 had it\n {2}newer: 1\.1\.0 \(latest\)\n/);
     assert.match(r.stderr, /\nnewer versions \(latest\) of 1 more: steady 1\.0\.0 → 1\.1\.0\n/);
     assert.match(r.stderr, /\npacksec status: no advisories at or above low, no publisher changes, 2 heads-ups before upgrading, 1 deprecated\n$/);
     assert.doesNotMatch(r.stderr, /Fixed long ago/, 'an advisory for other versions is not shown');

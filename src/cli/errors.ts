@@ -1,6 +1,7 @@
 // Maps every domain error code to its message, a hint and an exit code (0 ok, 1 found a problem, 2 bad input).
 import { PolicyError } from '../policy/index.js';
 import { RegistryError } from '../registry/index.js';
+import { VERIFY_ERRORS, VerifyError } from '../verify/index.js';
 
 export type CliErrorCode = 'USAGE' | 'NO_PROJECT' | 'NO_NODE_MODULES' | 'UNKNOWN_PACKAGE' | 'SERVER';
 
@@ -51,6 +52,7 @@ export function describeError(err: unknown): Failure {
   if (err instanceof RegistryError) {
     return { code: err.code, message: err.message, exit: 2, ...(err.hint ? { hint: err.hint } : {}) };
   }
+  if (err instanceof VerifyError) return { code: err.code, message: err.message, exit: 2, hint: VERIFY_ERRORS[err.code].hint };
   const e = err as Error & { code?: unknown };
   if (typeof e?.code === 'string' && e.code in HINTS) {
     const entry = HINTS[e.code]!;

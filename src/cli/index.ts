@@ -12,11 +12,12 @@ import { registryCommand } from './commands/registry.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { statusCommand } from './commands/status.js';
+import { trustCommand } from './commands/trust.js';
 import { verifyCommand } from './commands/verify.js';
 import { createDisplay } from './display.js';
 import { CliError, describeError } from './errors.js';
 
-const COMMANDS: Command<any>[] = [initCommand, explainCommand, reportCommand, runCommand, installCommand, checkCommand, verifyCommand, statusCommand, diffCommand, registryCommand];
+const COMMANDS: Command<any>[] = [initCommand, explainCommand, reportCommand, runCommand, installCommand, checkCommand, verifyCommand, statusCommand, diffCommand, registryCommand, trustCommand];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -7,7 +7,8 @@ import type { ProvenanceIdentity, PublisherRecord } from '../policy/index.js';
 import { pacote, type NpmConfig } from '../install/npm.js';
 import { manifestOf, own, personName, type Packument } from '../install/packument.js';
 import { parseRegistryKeys, verifyRegistrySignature, type RegistryKey, type SignatureResult } from './signatures.js';
-import { loadTrustMaterial, verifyAttestations, type ProvenanceResult } from './sigstore.js';
+import { verifyAttestations, type ProvenanceResult } from './sigstore.js';
+import { loadTrustMaterial } from './trust.js';
 
 const require = createRequire(import.meta.url);
 
@@ -138,9 +139,17 @@ async function registryKeys(registry: string, flat: object): Promise<RegistryKey
   }
 }
 
+/** npm's registry keys as Sigstore's TUF repository publishes them (pinned in packsec), for registry.npmjs.org only. */
 function pinnedKeysFor(registry: string): RegistryKey[] | undefined {
   if (new URL(registry).host !== 'registry.npmjs.org') return undefined;
-  return loadTrustMaterial().npmRegistryKeys;
+  const keys = loadTrustMaterial().npmKeys.filter((k) => k.usage === 'npm:signatures' && k.publicKey.rawBytes);
+  return parseRegistryKeys({
+    keys: keys.map((k) => ({
+      keyid: k.keyId, keytype: 'ecdsa-sha2-nistp256', scheme: 'ecdsa-sha2-nistp256',
+      key: Buffer.from(k.publicKey.rawBytes!).toString('base64'),
+      expires: k.publicKey.validFor?.end ? new Date(k.publicKey.validFor.end).toISOString() : null,
+    })),
+  }, 'the pinned npm registry keys (data/sigstore/npm-keys.json)');
 }
 
 function publishedAt(doc: Packument, version: string): Date | undefined {
