@@ -1,18 +1,12 @@
 // `packsec check` as CI runs it: init on a fixture tree, then change node_modules the ways a
 // compromise or a careless install would, and expect exit 1 with the change named.
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fixturesDir, runCli, TAMPERS, tmpProject } from './helpers.js';
+import { initialisedBasic, runCli, TAMPERS, tmpProject } from './helpers.js';
 
-function initialised(): string {
-  const dir = tmpProject({}, 'packsec-check-');
-  cpSync(join(fixturesDir, 'basic'), dir, { recursive: true });
-  const r = runCli(['init'], dir);
-  assert.equal(r.code, 0, r.stderr);
-  return dir;
-}
+const initialised = () => initialisedBasic('packsec-check-');
 
 function check(dir: string): { code: number | null; data: { ok: boolean; problems: { kind: string; package: string; path?: string; message: string; details: string[] }[] }; stderr: string } {
   const r = runCli(['check', '--json'], dir);

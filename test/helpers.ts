@@ -1,6 +1,6 @@
 // Shared test helpers: repository paths, temporary projects written from object literals, and running the built CLI.
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,4 +78,13 @@ export function runCliAsync(args: string[], cwd: string, env: NodeJS.ProcessEnv 
       done({ code, stdout, stderr });
     });
   });
+}
+
+/** A copy of fixtures/basic after `packsec init`: a policy and a lock to tamper with. */
+export function initialisedBasic(prefix: string): string {
+  const dir = tmpProject({}, prefix);
+  cpSync(join(fixturesDir, 'basic'), dir, { recursive: true });
+  const r = runCli(['init'], dir);
+  if (r.code !== 0) throw new Error(`packsec init failed (exit ${r.code}): ${r.stderr}`);
+  return dir;
 }

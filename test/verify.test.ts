@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pacote } from '../src/install/npm.js';
 import { seedPackage } from '../src/registry/index.js';
-import { fixturesDir, repoRoot, runCli, TAMPERS, tmpProject } from './helpers.js';
+import { initialisedBasic, repoRoot, runCli, TAMPERS, tmpProject } from './helpers.js';
 import { startRegistryProcess } from './registry-helpers.js';
 
 interface Report {
@@ -31,13 +31,7 @@ function verify(dir: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): 
   return { code: r.code, report, stderr: r.stderr };
 }
 
-function initialised(): string {
-  const dir = tmpProject({}, 'packsec-verify-');
-  cpSync(join(fixturesDir, 'basic'), dir, { recursive: true });
-  const r = runCli(['init'], dir);
-  assert.equal(r.code, 0, r.stderr);
-  return dir;
-}
+const initialised = () => initialisedBasic('packsec-verify-');
 
 describe('packsec verify: installed files against the lock', () => {
   it('passes right after init, and says the registry was not asked', () => {

@@ -62,6 +62,8 @@ export interface VerifyReport {
     copies: number;
     signatures: Record<SignatureState, number>;
     provenance: Record<ProvenanceState, number>;
+    /** Copies whose publishing npm user the registry names, and copies whose publisher differs from the pin. */
+    publishers: { named: number; changed: number };
   };
   hashing: { bytes: number; ms: number; mbPerSecond: number };
 }
@@ -99,6 +101,7 @@ export async function verifyProject(projectDir: string, lock: Lock, options: Ver
     copies: copies.length,
     signatures: countBy(copies, (c) => c.signature.state, ['verified', 'unsigned', 'no-keys', 'failed', 'unavailable', 'not-checked']),
     provenance: countBy(copies, (c) => c.provenance.state, ['verified', 'absent', 'failed', 'unavailable', 'not-checked']),
+    publishers: { named: copies.filter((c) => c.publisher?.npmUser).length, changed: copies.filter((c) => c.publisherChanges.length).length },
   };
   return { ok: files.length === 0 && problems.length === 0, files, copies, problems, summary, hashing };
 }

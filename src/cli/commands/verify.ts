@@ -66,6 +66,8 @@ export const verifyCommand: Command<VerifyReport> = {
       d.out(`  signatures: ${sig.verified} verified, ${sig.unsigned} without a registry signature, ${sig['no-keys']} signed with no keys to check, ${sig.unavailable} unavailable${sig.failed ? c.red(`, ${sig.failed} FAILED`) : ''}`);
       const pr = s.provenance;
       d.out(`  provenance: ${pr.verified} verified, ${pr.absent} none listed by the registry, ${pr.unavailable} unavailable${pr.failed ? c.red(`, ${pr.failed} FAILED`) : ''}`);
+      const pub = s.publishers;
+      d.out(`  publishers: ${pub.named} of ${s.copies} named by the registry${pub.changed ? c.red(`, ${pub.changed} differ from the pin`) : pub.named ? ', all as pinned' : ' (nothing to compare with the pins)'}`);
       for (const v of data.copies) if (v.provenance.state === 'verified' || v.signature.state === 'verified') d.info(c.dim(`    ${describe(v)}`));
     }
     for (const p of data.problems) d.out(`  ${c.red('problem')}: ${p}`);
