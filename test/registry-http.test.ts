@@ -364,7 +364,10 @@ describe('registry: pending versions (approval required)', () => {
       assert.equal((await call(reg.url, 'GET', `/-/stage/${item.id}`, { token: alice })).body.integrity, gatedBody.versions['1.0.0']!.dist.integrity);
       const staged = await fetch(`${reg.url}/-/stage/${item.id}/tarball`, { headers: { authorization: `Bearer ${alice}` } });
       assert.equal(staged.status, 200);
-      assert.equal((await call(reg.url, 'POST', `/-/stage/${item.id}/approve`, { token: alice })).status, 501);
+      const approve = await call(reg.url, 'POST', `/-/stage/${item.id}/approve`, { token: alice });
+      assert.equal(approve.status, 401, 'approval goes through the web-auth flow');
+      assert.equal(approve.headers.get('www-authenticate'), 'OTP');
+      assert.equal(approve.body.authUrl, `${reg.url}/-/approve/${item.id}`);
 
       await settleVersion(data, 'gated', '1.0.0', 'public');
       const doc = (await call(reg.url, 'GET', '/gated')).body;
