@@ -2,8 +2,7 @@
 // tokens), signatures, pending versions, the upstream proxy, and refusals of bad input.
 import assert from 'node:assert/strict';
 import { createHash, createPublicKey, verify } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
@@ -12,72 +11,8 @@ import {
   type RunningRegistry,
 } from '../src/registry/index.js';
 import { runCli } from './helpers.js';
+import { call, publishBody, raw, sri, tree } from './registry-client.js';
 import { tmpDir } from './registry-helpers.js';
-
-interface Answer {
-  status: number;
-  body: any;
-  headers: Headers;
-}
-
-async function call(base: string, method: string, path: string, options: { token?: string; body?: unknown; raw?: string | Buffer; accept?: string; basic?: string } = {}): Promise<Answer> {
-  const headers: Record<string, string> = {};
-  if (options.token) headers.authorization = `Bearer ${options.token}`;
-  if (options.basic) headers.authorization = `Basic ${Buffer.from(options.basic).toString('base64')}`;
-  if (options.accept) headers.accept = options.accept;
-  let body: string | Buffer | undefined;
-  if (options.raw !== undefined) body = options.raw;
-  else if (options.body !== undefined) body = JSON.stringify(options.body);
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(base + path, { method, headers, ...(body !== undefined ? { body } : {}) });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // not JSON (a tarball)
-  }
-  return { status: res.status, body: parsed, headers: res.headers };
-}
-
-/** Sends bytes exactly as given (fetch would normalise the path) and returns the whole answer. */
-function raw(base: string, request: string): Promise<string> {
-  return new Promise((done) => {
-    const s = connect(Number(new URL(base).port), '127.0.0.1', () => s.write(request));
-    let text = '';
-    s.on('data', (d) => (text += d));
-    s.on('close', () => done(text));
-  });
-}
-
-function sri(data: Buffer): string {
-  return `sha512-${createHash('sha512').update(data).digest('base64')}`;
-}
-
-/** The document `npm publish` sends. */
-function publishBody(name: string, version: string, options: { tag?: string; tarball?: Buffer; integrity?: string; manifest?: Record<string, unknown> } = {}) {
-  const manifest = { name, version, description: `${name} test`, ...options.manifest };
-  const tarball = options.tarball ?? createTarball({ 'package.json': JSON.stringify(manifest), 'index.js': `module.exports = '${version}';\n` });
-  const file = `${name}-${version}.tgz`;
-  return {
-    _id: name, name, 'dist-tags': { [options.tag ?? 'latest']: version }, access: 'public',
-    versions: { [version]: { ...manifest, _id: `${name}@${version}`, dist: { integrity: options.integrity ?? sri(tarball), shasum: createHash('sha1').update(tarball).digest('hex'), tarball: `http://x/${file}` } } },
-    _attachments: { [file]: { content_type: 'application/octet-stream', data: tarball.toString('base64'), length: tarball.length } },
-  };
-}
-
-function tree(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string, rel: string) => {
-    for (const e of readdirSync(d)) {
-      const p = join(d, e);
-      if (statSync(p).isDirectory()) walk(p, `${rel}${e}/`);
-      else if (e !== 'server.pid') out.push(`${rel}${e}:${createHash('sha1').update(readFileSync(p)).digest('hex')}`);
-    }
-  };
-  walk(dir, '');
-  return out.sort();
-}
 
 describe('registry: publish and read', () => {
   let reg: RunningRegistry;

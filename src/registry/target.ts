@@ -22,12 +22,12 @@ export function checkTarget(target: string): RegistryError | null {
     if (decoded === '.' || decoded === '..') return refuse('a "." or ".." segment');
     if (/[\u0000-\u001f\u007f]/.test(decoded)) return refuse('a control character');
   }
-  let parsed: string;
+  let parsed: URL;
   try {
-    parsed = new URL(path, BASE).href;
+    parsed = new URL(path, BASE);
   } catch {
     return refuse('an unparsable path');
   }
-  if (parsed !== BASE + path) return refuse('characters that must be percent-encoded');
+  if (parsed.href !== BASE + path || parsed.hash) return refuse('characters that must be percent-encoded');
   return null;
 }
