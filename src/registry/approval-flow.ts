@@ -83,9 +83,33 @@ export function readToken(key: Buffer, token: string, now: number): StagedRef | 
   return unseal(key, 'otp', token, now);
 }
 
+const DASHED = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const COMPACT = /^[0-9a-f]{32}$/i;
+
+/**
+ * A stage id as URLs carry it: without dashes. npm redacts anything shaped like a UUID from the
+ * messages it prints (@npmcli/redact), which would leave the user a link ending in "***".
+ */
+export function compactId(id: string): string {
+  return id.replace(/-/g, '');
+}
+
+/** The stage id (dashed, as npm's `npm stage <cmd> <id>` wants it) from either spelling; '' if neither. */
+export function stageIdOf(text: string): string {
+  if (DASHED.test(text)) return text.toLowerCase();
+  if (!COMPACT.test(text)) return '';
+  const t = text.toLowerCase();
+  return `${t.slice(0, 8)}-${t.slice(8, 12)}-${t.slice(12, 16)}-${t.slice(16, 20)}-${t.slice(20)}`;
+}
+
+/** The approval page of a stage request. */
+export function approvalPageUrl(publicUrl: string, id: string): string {
+  return `${publicUrl}/-/approve/${compactId(id)}`;
+}
+
 export function approvalUrls(publicUrl: string, key: Buffer, ref: StagedRef, now: number): { authUrl: string; doneUrl: string } {
   return {
-    authUrl: `${publicUrl}/-/approve/${ref.id}`,
-    doneUrl: `${publicUrl}/-/stage/${ref.id}/done/${issueTicket(key, ref, now)}`,
+    authUrl: approvalPageUrl(publicUrl, ref.id),
+    doneUrl: `${publicUrl}/-/stage/${compactId(ref.id)}/done/${issueTicket(key, ref, now)}`,
   };
 }

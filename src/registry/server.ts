@@ -65,12 +65,17 @@ function writeError(res: ServerResponse, err: RegistryError): void {
   res.end(text);
 }
 
+/** Paths that carry a secret: npm logout's token, the ticket of an approval poll. */
+function redactPath(path: string): string {
+  return path.replace(/^(\/-\/user\/token\/)[^/]+/, '$1***').replace(/^(\/-\/stage\/[^/]+\/done\/)[^/]+/, '$1***');
+}
+
 /** `127.0.0.1 PUT /left-pad 201 5.4ms alice`: the path without its query, the user but never a token. */
 function logWhenDone(req: IncomingMessage, res: ServerResponse, log: (line: string) => void): void {
   const started = process.hrtime.bigint();
   res.on('finish', () => {
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    const path = (req.url ?? '').split('?')[0]!.slice(0, 300);
+    const path = redactPath((req.url ?? '').split('?')[0]!).slice(0, 300);
     const user = loggedUser(req);
     log(`${req.socket.remoteAddress ?? '-'} ${req.method} ${path} ${res.statusCode} ${ms.toFixed(1)}ms${user ? ` ${user}` : ''}`);
   });

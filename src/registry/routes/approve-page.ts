@@ -3,7 +3,7 @@
 import type { Hono } from 'hono';
 import type { ServerContext } from '../context.js';
 import type { C, Env } from '../http.js';
-import { findStaged } from './stage.js';
+import { findStaged, stageIdParam } from './stage.js';
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
@@ -22,7 +22,7 @@ ${table ? `<table>\n${table}\n</table>` : ''}
 }
 
 async function approvalPage(c: C, ctx: ServerContext): Promise<Response> {
-  const staged = await findStaged(ctx, c.req.param('id') ?? '');
+  const staged = await findStaged(ctx, stageIdParam(c));
   if (!staged) return page(c, 404, 'No such approval request', [], 'It may have been approved or rejected already, or the link is wrong.');
   const v = staged.record.versions[staged.version]!;
   return page(c, 200, `Approve ${staged.record.name}@${staged.version}?`, [

@@ -2,6 +2,7 @@
 // publishes and metadata changes, dist-tags. Pending and rejected versions do not exist for readers.
 import { createHash } from 'node:crypto';
 import type { Hono } from 'hono';
+import { approvalPageUrl } from '../approval-flow.js';
 import { JSON_LIMIT, requireCaller, type ServerContext } from '../context.js';
 import { RegistryError } from '../errors.js';
 import { readJson, readJsonObject, sendBytes, sendDocument, type C, type Env } from '../http.js';
@@ -81,8 +82,8 @@ export async function publishVersion(c: C, ctx: ServerContext, name: string, bod
   });
   if (added.state !== 'pending') return c.json({ ok: true, id: name, integrity: added.integrity }, 201);
   // npm prints the npm-notice header of any answer: the publisher learns that and where to approve.
-  const page = `${ctx.publicUrl}/-/approve/${added.stageId}`;
-  const notice = `${name}@${doc.version} is pending approval (request ${added.stageId}); it cannot be installed until it is approved at ${page}`;
+  const page = approvalPageUrl(ctx.publicUrl, added.stageId!);
+  const notice = `${name}@${doc.version} is pending approval and cannot be installed until every approval group approves it at ${page} (stage id ${added.stageId}: npm stage view|approve|reject ${added.stageId})`;
   return c.json({ ok: true, id: name, pending: true, stageId: added.stageId, approveUrl: page, message: notice }, 201, { 'npm-notice': notice });
 }
 

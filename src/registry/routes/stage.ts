@@ -2,7 +2,7 @@
 // Approving goes through npm's web-auth flow: 401 + `WWW-Authenticate: OTP` with {authUrl, doneUrl};
 // doneUrl answers 202 while the request waits, and a one-time token once it is approved (approval-flow.ts).
 import type { Hono } from 'hono';
-import { approvalUrls, issueToken, readTicket, readToken, type StagedRef } from '../approval-flow.js';
+import { approvalPageUrl, approvalUrls, issueToken, readTicket, readToken, stageIdOf, type StagedRef } from '../approval-flow.js';
 import { callerOf, requireCaller, type ServerContext, type StagedVersion } from '../context.js';
 import { RegistryError, REGISTRY_ERRORS } from '../errors.js';
 import { readJsonObject, sendBytes, type C, type Env } from '../http.js';
@@ -10,11 +10,14 @@ import { isMaintainer } from '../packages.js';
 import { namePaths, nameParam } from './paths.js';
 import { publishVersion } from './packages.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The stage id in the URL (dashed or compact), normalised; '' when it is neither. */
+export function stageIdParam(c: C): string {
+  return stageIdOf(c.req.param('id') ?? '');
+}
 
 /** The pending version behind a stage id, or null. */
 export async function findStaged(ctx: ServerContext, id: string): Promise<StagedVersion | null> {
-  if (!UUID.test(id)) return null;
+  if (!id) return null;
   const ref = await ctx.reg.store.readStage(id);
   const record = ref ? await ctx.reg.store.readPackage(ref.packageName) : null;
   if (!ref || !record || record.versions[ref.version]?.stageId !== id) return null;
@@ -58,12 +61,12 @@ async function list(c: C, ctx: ServerContext): Promise<Response> {
 
 async function view(c: C, ctx: ServerContext): Promise<Response> {
   const caller = await requireCaller(c, ctx);
-  return c.json(stageItem(await visibleStaged(ctx, c.req.param('id') ?? '', caller.user.name)));
+  return c.json(stageItem(await visibleStaged(ctx, stageIdParam(c), caller.user.name)));
 }
 
 async function tarball(c: C, ctx: ServerContext): Promise<Response> {
   const caller = await requireCaller(c, ctx);
-  const staged = await visibleStaged(ctx, c.req.param('id') ?? '', caller.user.name);
+  const staged = await visibleStaged(ctx, stageIdParam(c), caller.user.name);
   const data = await ctx.reg.store.readPackageFile(staged.record.name, staged.record.versions[staged.version]!.tarball);
   if (!data) throw new RegistryError('NOT_FOUND', 'the staged tarball is gone');
   return sendBytes(c, data, 'application/octet-stream');
@@ -96,7 +99,7 @@ function rejectedError(ref: { name: string; version: string }): RegistryError {
  */
 async function approve(c: C, ctx: ServerContext): Promise<Response> {
   const caller = await requireCaller(c, ctx, true);
-  const id = c.req.param('id') ?? '';
+  const id = stageIdParam(c);
   const user = caller.user.name;
   const otp = c.req.header('npm-otp');
   const proven = otp ? readToken(ctx.flowKey, otp, ctx.reg.now().getTime()) : null;
@@ -121,7 +124,7 @@ async function approve(c: C, ctx: ServerContext): Promise<Response> {
 async function done(c: C, ctx: ServerContext): Promise<Response> {
   const now = ctx.reg.now().getTime();
   const ref = readTicket(ctx.flowKey, c.req.param('ticket') ?? '', now);
-  if (!ref || ref.id !== c.req.param('id')) throw new RegistryError('NOT_FOUND', 'unknown or expired approval ticket; run `npm stage approve` again');
+  if (!ref || ref.id !== stageIdParam(c)) throw new RegistryError('NOT_FOUND', 'unknown or expired approval ticket; run `npm stage approve` again');
   const caller = await callerOf(c, ctx);
   if (caller && caller.user.name !== ref.user) throw new RegistryError('FORBIDDEN', 'this approval ticket belongs to another user');
   const record = await ctx.reg.store.readPackage(ref.name);
@@ -130,7 +133,7 @@ async function done(c: C, ctx: ServerContext): Promise<Response> {
   const state = await ctx.gate.state({ id: ref.id, record, version: ref.version });
   if (state === 'rejected') throw rejectedError(ref);
   if (state === 'pending') {
-    return c.json({ state, message: `${ref.name}@${ref.version} is waiting for approval at ${ctx.publicUrl}/-/approve/${ref.id}` }, 202, { 'retry-after': '1' });
+    return c.json({ state, message: `${ref.name}@${ref.version} is waiting for approval at ${approvalPageUrl(ctx.publicUrl, ref.id)}` }, 202, { 'retry-after': '1' });
   }
   return c.json({ token: issueToken(ctx.flowKey, ref, now) });
 }
@@ -138,7 +141,7 @@ async function done(c: C, ctx: ServerContext): Promise<Response> {
 /** npm stage reject: any maintainer may discard a staged version; its number stays burned. */
 async function reject(c: C, ctx: ServerContext): Promise<Response> {
   const caller = await requireCaller(c, ctx, true);
-  const staged = await visibleStaged(ctx, c.req.param('id') ?? '', caller.user.name);
+  const staged = await visibleStaged(ctx, stageIdParam(c), caller.user.name);
   await ctx.gate.reject(staged, caller.user.name);
   return c.json({ ok: true, id: staged.id, packageName: staged.record.name, version: staged.version, state: 'rejected' });
 }
