@@ -95,6 +95,11 @@ describe('registry: publish and read', () => {
     assert.equal(a.versions['2.0.0'].dist.tarball, `${reg.url}/@acme/util/-/util-2.0.0.tgz`);
     assert.equal((await fetch(a.versions['2.0.0'].dist.tarball)).status, 200);
     assert.equal((await fetch(`${reg.url}/@acme%2futil/-/util-2.0.0.tgz`)).status, 200);
+    for (const path of ['/@acme%2futil/2.0.0', '/@acme%2Futil/latest', '/@acme/util/2.0.0', '/@acme/util/latest']) {
+      assert.equal((await call(reg.url, 'GET', path)).body._id, '@acme/util@2.0.0', path);
+    }
+    assert.deepEqual((await call(reg.url, 'GET', '/-/package/@acme%2futil/dist-tags')).body, { latest: '2.0.0' });
+    assert.deepEqual((await call(reg.url, 'GET', '/-/package/@acme/util/dist-tags')).body, { latest: '2.0.0' });
   });
 
   it('refuses to publish over an existing version (403), and non-maintainers (403)', async () => {

@@ -3,7 +3,7 @@
 import { validatePackageName } from '../names.js';
 import type { C } from '../http.js';
 
-const NAME_PATTERNS = [':name{[^/@%][^/]*}', ':name{@[^/]*%2[fF][^/]*}', ':scope{@[^/]+}/:pkg{[^/]+}'];
+const NAME_PATTERNS = [':name{[^/@%][^/]*}', ':name{@[^/]*%2[fF][^/]*}', ':scope{@[^/%]+}/:pkg{[^/%][^/]*}'];
 
 /** One route path per spelling of the name: `${prefix}/<name>${suffix}`. */
 export function namePaths(prefix: string, suffix = ''): string[] {
