@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
@@ -510,5 +511,32 @@ describe('registry: data folder', () => {
     }
     const again = await startRegistry({ dataDir: data, port: 0 });
     await again.close();
+  });
+});
+
+describe('registry: shutdown', () => {
+  it('finishes a publish in flight, refuses new connections, and releases the data folder', async () => {
+    const data = tmpDir('packsec-reg-stop-');
+    const reg = await startRegistry({ dataDir: data, port: 0 });
+    const token = createUserToken(new FileStore(data), 'alice').token;
+    const body = Buffer.from(JSON.stringify(publishBody('in-flight', '1.0.0')));
+    const half = body.length >> 1;
+    const answer = new Promise<string>((done) => {
+      const s = connect(reg.port, '127.0.0.1', () => {
+        s.write(`PUT /in-flight HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${token}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n`);
+        s.write(body.subarray(0, half));
+        setTimeout(() => s.write(body.subarray(half)), 300);
+      });
+      let text = '';
+      s.on('data', (d) => (text += d));
+      s.on('close', () => done(text));
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    const closed = reg.close();
+    assert.match(await answer, /^HTTP\/1\.1 201 /, 'the publish in flight completes');
+    await closed;
+    await assert.rejects(fetch(`${reg.url}/-/ping`), 'no new connections');
+    assert.ok(!existsSync(join(data, 'server.pid')));
+    assert.equal(JSON.parse(readFileSync(join(data, 'packages', 'in-flight', 'record.json'), 'utf8')).versions['1.0.0'].state, 'public');
   });
 });

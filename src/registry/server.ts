@@ -52,6 +52,8 @@ export interface RunningRegistry {
 
 /** Node's default; a longer header block is refused with 431. */
 const MAX_HEADER_BYTES = 16 * 1024;
+/** How long a stopping server lets requests in flight finish before it drops their connections. */
+const SHUTDOWN_GRACE_MS = 5000;
 
 function defaultUrl(host: string, port: number): string {
   const h = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
@@ -129,8 +131,11 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
       overrideGlobalObjects: false,
       errorHandler: (err) => errorResponse(err instanceof RequestError ? new RegistryError('BAD_REQUEST', `malformed request: ${err.message}`) : err),
     });
+    let closing: Promise<void> | null = null;
     const server = createServer({ keepAliveTimeout: 5000, maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
       if (options.log) logWhenDone(req, res, options.log);
+      // While stopping, answer what is in flight and let no connection linger afterwards.
+      if (closing) res.setHeader('connection', 'close');
       const refused = checkTarget(req.url ?? '');
       if (refused) writeError(res, refused);
       else void handle(req, res);
@@ -141,13 +146,14 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     const port = (server.address() as AddressInfo).port;
     const url = options.publicUrl?.replace(/\/+$/, '') ?? defaultUrl(host, port);
     ctx.publicUrl = url;
-    let closing: Promise<void> | null = null;
     return {
       url, port, dataDir: store.dir, keyid: key.keyid, server,
+      /** Stops accepting connections, lets requests in flight finish (up to a grace period), then releases the folder. */
       close() {
         closing ??= new Promise<void>((done) => {
           server.close(() => done());
-          server.closeAllConnections();
+          server.closeIdleConnections();
+          setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
         }).finally(releaseLock);
         return closing;
       },
