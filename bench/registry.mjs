@@ -8,7 +8,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { BENCH, describePacksec, fail, log } from './lib.mjs';
@@ -179,6 +179,8 @@ async function approveAndFetch(url, outcomes) {
 }
 
 // --- Run -----------------------------------------------------------------------------------------
+// Other work on the machine skews every number here; the load average says how much there was.
+const loadBefore = loadavg()[0];
 log(`seeding ${P.packages} packages in ${data} ...`);
 const names = [];
 for (let i = 0; i < P.packages; i++) {
@@ -217,7 +219,10 @@ const exitCode = await new Promise((done) => gateway.child.on('exit', done));
 const totalErrors = installs.errors + publishes.errors + mixed.installs.errors + mixed.publishes.errors + (npm?.errors ?? 0) + stored.problems.length + served.problems.length;
 const result = {
   date: new Date().toISOString().slice(0, 10),
-  machine: { cpus: availableParallelism(), cpu: cpus()[0]?.model ?? null, memoryGb: +(totalmem() / 2 ** 30).toFixed(1), node: process.version, platform: process.platform },
+  machine: {
+    cpus: availableParallelism(), cpu: cpus()[0]?.model ?? null, memoryGb: +(totalmem() / 2 ** 30).toFixed(1), node: process.version, platform: process.platform,
+    loadAverage1m: { before: +loadBefore.toFixed(2), after: +loadavg()[0].toFixed(2) },
+  },
   packsec: describePacksec(CLI),
   setup: { ...P, gateway: 'packsec registry --approval required, its own process on 127.0.0.1; clients in a second process (fetch, keep-alive)' },
   installs, publishes, mixed, npm,
