@@ -36,9 +36,9 @@ export function errorBody(err: unknown): { status: number; body: ErrorBody } {
 
 export function errorResponse(err: unknown): Response {
   const { status, body } = errorBody(err);
-  // After a refused body the connection is closed, so the rest of it is not read for nothing.
-  const close = err instanceof RegistryError && err.code === 'TOO_LARGE';
-  return Response.json(body, { status, headers: close ? { connection: 'close' } : {} });
+  // After a refused body the server reads and drops the rest for a bounded time, then closes the
+  // connection (server.ts drainRefusedBody): closing at once would reset it and lose this answer.
+  return Response.json(body, { status });
 }
 
 /** The request body, refused with 413 as soon as it passes `limit` bytes (before it is all read). */

@@ -134,6 +134,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     let closing: Promise<void> | null = null;
     const server = createServer({ keepAliveTimeout: 5000, maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
       if (options.log) logWhenDone(req, res, options.log);
+      drainRefusedBody(req, res);
       // While stopping, answer what is in flight and let no connection linger afterwards.
       if (closing) res.setHeader('connection', 'close');
       const refused = checkTarget(req.url ?? '');
@@ -162,4 +163,26 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     releaseLock();
     throw err;
   }
+}
+
+const DRAIN_MS = 2000;
+const DRAIN_BYTES = 64 * 1024 * 1024;
+
+/**
+ * After a 413 the rest of the body is read and dropped for a little while before the connection closes:
+ * closing a socket with unread data makes the kernel reset it, and the client may lose the answer.
+ */
+function drainRefusedBody(req: IncomingMessage, res: ServerResponse): void {
+  res.on('finish', () => {
+    if (res.statusCode !== 413 || req.complete) return;
+    let drained = 0;
+    const stop = setTimeout(() => req.socket.destroy(), DRAIN_MS);
+    stop.unref();
+    req.on('data', (chunk: Buffer) => {
+      drained += chunk.length;
+      if (drained > DRAIN_BYTES) req.socket.destroy();
+    });
+    req.on('end', () => clearTimeout(stop));
+    req.resume();
+  });
 }
