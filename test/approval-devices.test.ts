@@ -4,18 +4,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { ApprovalError, noticeMessage, verifyNotice } from '../src/approval/index.js';
-import { RegistryError, seedPackage } from '../src/registry/index.js';
-import { device, gateways, publish, user } from './approval-helpers.js';
-
-async function refused(promise: Promise<unknown>, code: string, pattern?: RegExp): Promise<void> {
-  await assert.rejects(promise, (err: unknown) => {
-    assert.ok(err instanceof ApprovalError || err instanceof RegistryError, String(err));
-    assert.equal(err.code, code, err.message);
-    if (pattern) assert.match(err.message, pattern);
-    return true;
-  });
-}
+import { noticeMessage, verifyNotice } from '../src/approval/index.js';
+import { seedPackage } from '../src/registry/index.js';
+import { device, gateways, publish, refused, user } from './approval-helpers.js';
 
 for (const { backend, fresh } of gateways()) {
   describe(`approval devices and notices: ${backend.name}`, () => {

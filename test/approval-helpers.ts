@@ -1,11 +1,12 @@
 // A gateway without HTTP for the approval tests: a registry on a DbStore with a clock the test moves,
 // the approval service on the same database, and a stand-in for the WebAuthn layer (which verifies
 // signatures and hands over Verified* values: here the tests make those values themselves).
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after } from 'node:test';
 import type { Db } from '../src/approval/db.js';
-import { ApprovalService, type ApprovalSettings, type Outcome, type Via } from '../src/approval/index.js';
-import { addVersion, createTarball, createUserToken, DbStore, registryOn, type Registry, type RegistryStore } from '../src/registry/index.js';
+import { ApprovalError, ApprovalService, type ApprovalSettings, type Outcome, type Via } from '../src/approval/index.js';
+import { addVersion, createTarball, createUserToken, DbStore, registryOn, RegistryError, type Registry, type RegistryStore } from '../src/registry/index.js';
 import { backends, resetDb, type Backend } from './db-helpers.js';
 import { tmpDir } from './registry-helpers.js';
 
@@ -74,4 +75,14 @@ export async function vote(g: Gateway, dev: Device, requestId: string, purpose: 
   dev.counter += 1;
   const assertion = { userId: dev.user, credentialId: dev.id, challengeId: challenge, requestId, integrity: request.integrity, newCounter: dev.counter, userVerified: true };
   return purpose === 'approve' ? g.svc.approve(assertion, via) : g.svc.reject(assertion, via, 'not ours');
+}
+
+/** Asserts that `promise` fails with an ApprovalError or RegistryError of `code` (and a message matching `pattern`). */
+export async function refused(promise: Promise<unknown>, code: string, pattern?: RegExp): Promise<void> {
+  await assert.rejects(promise, (err: unknown) => {
+    assert.ok(err instanceof ApprovalError || err instanceof RegistryError, String(err));
+    assert.equal(err.code, code, err.message);
+    if (pattern) assert.match(err.message, pattern);
+    return true;
+  });
 }

@@ -4,21 +4,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { openDb } from '../src/approval/db.js';
-import { ApprovalError } from '../src/approval/index.js';
 import { settleRequest } from '../src/approval/store.js';
-import { addVersion, createTarball, RegistryError } from '../src/registry/index.js';
-import { device, gatewayOn, gateways, publish, user, vote, type Gateway } from './approval-helpers.js';
+import { addVersion, createTarball } from '../src/registry/index.js';
+import { device, gatewayOn, gateways, publish, refused, user, vote, type Gateway } from './approval-helpers.js';
 
 const HOUR = 3600_000;
-
-async function refused(promise: Promise<unknown>, code: string, pattern?: RegExp): Promise<void> {
-  await assert.rejects(promise, (err: unknown) => {
-    assert.ok(err instanceof ApprovalError || err instanceof RegistryError, String(err));
-    assert.equal(err.code, code, err.message);
-    if (pattern) assert.match(err.message, pattern);
-    return true;
-  });
-}
 
 async function versionState(g: Gateway, name: string, version: string) {
   return (await g.reg.store.readPackage(name))?.versions[version]?.state;
