@@ -14,6 +14,15 @@ async function versionState(g: Gateway, name: string, version: string) {
   return (await g.reg.store.readPackage(name))?.versions[version]?.state;
 }
 
+/** alice publishes left-pad (so she owns it) and makes a second group, security; bob and carol are users too. */
+async function team(g: Gateway) {
+  const alice = await user(g, 'alice');
+  await user(g, 'bob');
+  await user(g, 'carol');
+  await publish(g, alice, 'left-pad', '1.0.0');
+  return { alice, security: await g.svc.createGroup('alice', { scope: 'left-pad', name: 'security', required: 1 }) };
+}
+
 for (const { backend, fresh } of gateways()) {
   describe(`approval service: ${backend.name}`, () => {
     it('a first publish gets a default group of its publisher; the publisher\'s own device approves it and it goes public', async () => {
@@ -97,11 +106,7 @@ for (const { backend, fresh } of gateways()) {
 
     it('needs every group: owners create a second group, invite a coworker with a one-time code, and both approve', async () => {
       const g = await fresh();
-      const alice = await user(g, 'alice');
-      await user(g, 'bob');
-      await user(g, 'carol');
-      await publish(g, alice, 'left-pad', '1.0.0');
-      const security = await g.svc.createGroup('alice', { scope: 'left-pad', name: 'security', required: 1 });
+      const { alice, security } = await team(g);
       await refused(g.svc.createGroup('bob', { scope: 'left-pad', name: 'bobs', required: 1 }), 'FORBIDDEN', /not an owner/);
       await refused(g.svc.createGroup('alice', { scope: 'left-pad', name: 'security', required: 1 }), 'CONFLICT');
       await refused(g.svc.createGroup('alice', { scope: 'left-pad', name: 'x', required: 0 }), 'BAD_REQUEST');
@@ -226,11 +231,7 @@ for (const { backend, fresh } of gateways()) {
     if (backend.name === 'postgres') {
       it('two gateways on one PostgreSQL: two groups approve at the same moment, one invite is used once', async () => {
         const g = await fresh();
-        const alice = await user(g, 'alice');
-        await user(g, 'bob');
-        await user(g, 'carol');
-        await publish(g, alice, 'left-pad', '1.0.0');
-        const security = await g.svc.createGroup('alice', { scope: 'left-pad', name: 'security', required: 1 });
+        const { alice, security } = await team(g);
         await g.svc.acceptInvite('bob', (await g.svc.invite('alice', security.id)).code);
         const secondDb = await openDb({ database: g.url });
         try {
