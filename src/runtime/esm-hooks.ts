@@ -8,10 +8,13 @@ import { realpathSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { MessagePort } from 'node:worker_threads';
+import { nodePowers } from '../analyze/powers.js';
 import { emptyPolicy, packageNameOf, readPolicy } from '../policy/index.js';
 import { CodeCache } from './code-cache.js';
 import { transformSource } from './transform.js';
 import { describeViolation, type Violation } from './denial.js';
+import { Integrity } from './integrity.js';
+import { LockView } from './lock-view.js';
 import { isInside, packageOfPath, type PackageLocation } from './packages.js';
 import { RuntimePolicy } from './policy.js';
 
@@ -23,6 +26,8 @@ export interface HookOptions {
   /** The entry of a child process started by a contained package runs as that package. */
   mainAs: { name: string; url: string; root: string } | null;
   cache: CodeCache;
+  /** Verified loading; null when it is off. */
+  integrity: Integrity | null;
 }
 
 interface ResolveContext {
@@ -52,16 +57,22 @@ class Denied extends Error {
 }
 
 const RUNTIME = 'globalThis[Symbol.for("packsec.runtime")]';
+/** What Node evaluates from the source a load returns; CommonJS is verified where it is compiled. */
+const VERIFIED_FORMATS: ReadonlySet<string | null | undefined> = new Set(['module', 'json', 'wasm']);
 const requireHere = createRequire(import.meta.url);
 
 function q(params: Record<string, string>): string {
   return new URLSearchParams(params).toString();
 }
 
+function bytesOf(source: ArrayBuffer | Uint8Array): Uint8Array {
+  return source instanceof ArrayBuffer ? new Uint8Array(source) : source;
+}
+
 function sourceText(source: Loaded['source']): string {
   if (source === null || source === undefined) return '';
   if (typeof source === 'string') return source;
-  return Buffer.from(source instanceof ArrayBuffer ? new Uint8Array(source) : source).toString('utf8');
+  return Buffer.from(bytesOf(source)).toString('utf8');
 }
 
 /** What resolve does before Node resolves (a final answer), or what it should ask Node to resolve. */
@@ -72,7 +83,7 @@ export class HookCore {
 
   constructor(private readonly o: HookOptions) {}
 
-  private deny(v: Omit<Violation, 'count'>): void {
+  deny(v: Omit<Violation, 'count'>): void {
     this.o.report(v);
     if (this.o.warn) return;
     throw new Denied(describeViolation(v));
@@ -125,7 +136,10 @@ export class HookCore {
     return { next: [specifier, parentURL?.startsWith('packsec:') ? { ...context, parentURL: undefined } : context], parent };
   }
 
-  postResolve(specifier: string, resolved: Resolved, parent: PackageLocation | null): Resolved {
+  postResolve(specifier: string, resolved: Resolved, parent: PackageLocation | null, parentURL: string | undefined): Resolved {
+    if (this.o.integrity && resolved.url.startsWith('file:')) {
+      this.o.integrity.checkResolved(specifier, parentURL?.startsWith('file:') ? fileURLToPath(parentURL) : null, fileURLToPath(resolved.url));
+    }
     if (!parent) return resolved;
     const pkg = parent.name;
     const root = parent.root;
@@ -195,8 +209,12 @@ export class HookCore {
   /** A contained package's ES module: transformed, or refused when it cannot be contained. */
   postLoad(url: string, loaded: Loaded, asPackage: string | null): Loaded {
     const loc = asPackage ? { name: asPackage, root: '' } : this.packageOfUrl(url.startsWith('file:') ? url : undefined);
+    // Verified from the very bytes Node evaluates (trusted packages too); the cache reuses the digest.
+    const verified = this.o.integrity && url.startsWith('file:') && VERIFIED_FORMATS.has(loaded.format) && loaded.source != null
+      ? this.o.integrity.verifySource(fileURLToPath(url), typeof loaded.source === 'string' ? loaded.source : bytesOf(loaded.source))
+      : null;
     if (!this.contained(loc) || loaded.format !== 'module') return asPackage ? { ...loaded, shortCircuit: true } : loaded;
-    const { result } = this.o.cache.transform(sourceText(loaded.source), 'module');
+    const { result } = this.o.cache.transform(sourceText(loaded.source), 'module', verified?.toString('hex'));
     if (!result.ok) {
       const where = url.startsWith('file:') ? fileURLToPath(url) : 'a data: module';
       const v = { package: loc.name, kind: 'unsupported' as const, capability: url, detail: `${where}: ${result.reason}` };
@@ -215,6 +233,8 @@ interface ThreadData {
   port: MessagePort;
   mainAs: HookOptions['mainAs'];
   cacheDir: string | null;
+  /** The project's real folder when loads are verified, else null. */
+  verifyIn: string | null;
 }
 
 let core: HookCore | null = null;
@@ -227,13 +247,14 @@ export function initialize(data: ThreadData): void {
     mainAs: data.mainAs,
     // Imported statically: Node 20's hooks thread cannot finish an import() while it serves a hook.
     cache: new CodeCache(data.cacheDir, transformSource),
+    integrity: data.verifyIn ? new Integrity(new LockView(data.verifyIn, nodePowers), nodePowers, (v) => core!.deny(v)) : null,
   });
 }
 
 export async function resolve(specifier: string, context: ResolveContext, next: (s: string, c?: ResolveContext) => Promise<Resolved>): Promise<Resolved> {
   const pre = core!.preResolve(specifier, context);
   if ('done' in pre) return pre.done;
-  return core!.postResolve(specifier, await next(...pre.next), pre.parent);
+  return core!.postResolve(specifier, await next(...pre.next), pre.parent, context.parentURL);
 }
 
 export async function load(url: string, context: LoadContext, next: (u: string, c?: LoadContext) => Promise<Loaded>): Promise<Loaded> {
@@ -254,7 +275,7 @@ export function syncHooks(o: HookOptions): {
     resolve(specifier, context, next) {
       const pre = c.preResolve(specifier, context);
       if ('done' in pre) return pre.done;
-      return c.postResolve(specifier, next(...pre.next), pre.parent);
+      return c.postResolve(specifier, next(...pre.next), pre.parent, context.parentURL);
     },
     load(url, context, next) {
       const pre = c.preLoad(url);

@@ -10,6 +10,9 @@ export interface PackageLocation {
 
 const MARK = `${sep}node_modules${sep}`;
 
+/** Whether Node keeps the paths of symlinks instead of resolving them (then a file's path is not its real one). */
+export const PRESERVE_SYMLINKS = process.execArgv.includes('--preserve-symlinks') || process.env.NODE_PRESERVE_SYMLINKS === '1';
+
 export function packageOfPath(file: string): PackageLocation | null {
   const i = file.lastIndexOf(MARK);
   if (i < 0) return null;

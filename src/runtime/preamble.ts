@@ -8,13 +8,18 @@ import { createRequire, register } from 'node:module';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isMainThread, MessageChannel } from 'node:worker_threads';
+import { nodePowers } from '../analyze/powers.js';
 import { readPolicy } from '../policy/index.js';
 import { CommonJsLoader } from './cjs.js';
 import { runCached } from './code-cache.js';
 import { exportsView } from './exports-view.js';
 import { installWrappers } from './wrappers.js';
 import { syncHooks } from './esm-hooks.js';
+import { Integrity } from './integrity.js';
+import { LockView } from './lock-view.js';
 import { Runtime } from './runtime.js';
+import { installVerifiedLoading } from './verified-cjs.js';
+import { startWorkersContained } from './workers.js';
 import type { Violation } from './denial.js';
 
 declare const lockdown: (options: Record<string, string>) => void;
@@ -39,6 +44,8 @@ function start(): ((entry: string) => void) | null {
   const policy = readPolicy(projectDir);
   if (!policy) throw new Error(`packsec: no packsec.policy.json in ${projectDir}; run \`packsec init\` first`);
   const warn = process.env.PACKSEC_WARN === '1';
+  // On unless `packsec run --no-verify` (or no lock) said otherwise; then the lock must be there.
+  const verify = process.env.PACKSEC_VERIFY !== '0';
   // vm's USE_MAIN_CONTEXT_DEFAULT_LOADER (how contained CommonJS gets import()) is flagged experimental;
   // that warning is about packsec's machinery, not the app's, so it is not shown.
   const emitWarning = process.emitWarning;
@@ -88,6 +95,10 @@ function start(): ((entry: string) => void) | null {
 
   const runtime = new Runtime({ policy, projectDir, warn, reportFile: process.env.PACKSEC_REPORT || null, cacheDir }, real);
   runtime.mainAs = mainAs;
+  const realProjectDir = realpathSync(projectDir);
+  const integrity = verify ? new Integrity(new LockView(realProjectDir, nodePowers), nodePowers, (v) => runtime.monitor.deny(v)) : null;
+  runtime.integrity = integrity;
+  if (integrity) installVerifiedLoading(integrity, process);
   const nodeRequire = createRequire(import.meta.url);
   runtime.builtinLoader = (m) => nodeRequire(`node:${m}`) as object;
   const nodeModule = nodeRequire('node:module') as { registerHooks?: (hooks: object) => unknown; runMain(main?: string): void };
@@ -101,14 +112,14 @@ function start(): ((entry: string) => void) | null {
       hooked = true;
       if (inThread) {
         // Node 22.15+, 23.5+ and 24: hooks in this thread, sharing the runtime's policy, cache and monitor.
-        nodeModule.registerHooks!(syncHooks({ policy: runtime.policy, warn, report: (v) => runtime.monitor.record(v), mainAs: mainAsUrl, cache: runtime.cache }));
+        nodeModule.registerHooks!(syncHooks({ policy: runtime.policy, warn, report: (v) => runtime.monitor.record(v), mainAs: mainAsUrl, cache: runtime.cache, integrity }));
         return;
       }
       const { port1, port2 } = new MessageChannel();
       port1.on('message', (v: Omit<Violation, 'count'>) => runtime.monitor.record(v));
       port1.unref();
       register(new URL('./esm-hooks.js', import.meta.url), {
-        data: { projectDir, warn, port: port2, cacheDir, mainAs: mainAsUrl },
+        data: { projectDir, warn, port: port2, cacheDir, mainAs: mainAsUrl, verifyIn: verify ? realProjectDir : null },
         transferList: [port2],
       });
     },
@@ -116,6 +127,9 @@ function start(): ((entry: string) => void) | null {
   const loader = new CommonJsLoader(runtime, esm);
   installWrappers(runtime, (filename, ctx, loc) => loader.requireFor(filename, ctx, loc));
   loader.install();
+  // Started by `packsec run` in its own process, this process had no --import for Workers to inherit.
+  const importFlag = IN_PROCESS ? process.env.PACKSEC_NODE_OPTIONS || null : null;
+  if (importFlag || integrity) startWorkersContained(importFlag, integrity);
 
   Object.defineProperty(globalThis, KEY, {
     value: Object.freeze({
@@ -134,7 +148,10 @@ function start(): ((entry: string) => void) | null {
   // CommonJS loader first (the entry, import() in code it compiles, require of an ES module), so the
   // hooks start only when one of those needs them. Anywhere else they start now.
   if (inThread || !IN_PROCESS || userPreloads()) esm.need();
+  // A main file named by its path in node_modules must be the locked one, however links lead.
+  if (!IN_PROCESS && isMainThread && process.argv[1]) integrity?.checkEntry(resolve(process.argv[1]));
   return (entry) => {
+    integrity?.checkEntry(entry);
     try {
       nodeModule.runMain(entry);
     } finally {
