@@ -64,19 +64,19 @@ describe('packsec run: verified loading', () => {
       ['modified JSON that is required', (d) => writeFileSync(join(d, 'node_modules/left-pad/data.json'), '{ "end": "EVIL RAN" }\n'),
         new RegExp(`node_modules/left-pad/data\\.json does not match packsec\\.lock\\.json: expected ${HASH}, got ${HASH}`)],
       ['added file, never loaded', (d) => writeFileSync(join(d, 'node_modules/left-pad/payload.js'), 'never loaded\n'),
-        /node_modules\/left-pad \(node_modules\/left-pad@1\.0\.0\) differs from packsec\.lock\.json: added payload\.js/],
-      ['deleted file', (d) => unlinkSync(join(d, 'node_modules/left-pad/other.js')), /differs from packsec\.lock\.json: removed other\.js/],
+        /node_modules\/left-pad differs from the 1\.0\.0 that packsec\.lock\.json records: added payload\.js/],
+      ['deleted file', (d) => unlinkSync(join(d, 'node_modules/left-pad/other.js')), /differs from the 1\.0\.0 that packsec\.lock\.json records: removed other\.js/],
       ['swapped package.json', (d) => writeFileSync(join(d, 'node_modules/left-pad/package.json'), JSON.stringify({ name: 'left-pad', version: '1.0.0', main: 'other.js' })),
-        new RegExp(`differs from packsec\\.lock\\.json: changed package\\.json \\(expected ${HASH}, got ${HASH}\\)`)],
-      ['symlink in the package pointing outside it', (d) => symlinkSync('/etc', join(d, 'node_modules/left-pad/etc')), /differs from packsec\.lock\.json: added etc/],
+        new RegExp(`differs from the 1\\.0\\.0 that packsec\\.lock\\.json records: changed package\\.json \\(expected ${HASH}, got ${HASH}\\)`)],
+      ['symlink in the package pointing outside it', (d) => symlinkSync('/etc', join(d, 'node_modules/left-pad/etc')), /differs from the 1\.0\.0 that packsec\.lock\.json records: added etc/],
       ['loaded file swapped for a link to a file outside node_modules', (d) => {
         unlinkSync(join(d, 'node_modules/left-pad/index.js'));
         symlinkSync(join(d, 'evil.js'), join(d, 'node_modules/left-pad/index.js'));
-      }, /differs from packsec\.lock\.json: changed index\.js \(expected sha256-[^,]+, got symlink:\.\.\/\.\.\/evil\.js\)/],
+      }, /differs from the 1\.0\.0 that packsec\.lock\.json records: changed index\.js \(expected sha256-[^,]+, got symlink:\.\.\/\.\.\/evil\.js\)/],
       ['package folder replaced by another version', (d) => {
         rmSync(join(d, 'node_modules/left-pad'), { recursive: true });
         writeFiles(d, { ...pkg('left-pad', {}, '1.3.0'), 'node_modules/left-pad/index.js': "module.exports = () => 'EVIL RAN';\n" });
-      }, /differs from packsec\.lock\.json: removed data\.json, other\.js; changed package\.json/],
+      }, /differs from the 1\.0\.0 that packsec\.lock\.json records: removed data\.json, other\.js; changed package\.json/],
       ['package folder replaced by a link to a folder outside node_modules', (d) => {
         rmSync(join(d, 'node_modules/left-pad'), { recursive: true });
         writeFiles(d, { 'elsewhere/package.json': { name: 'left-pad', version: '1.0.0', main: 'index.js' }, 'elsewhere/index.js': "module.exports = () => 'EVIL RAN';\n" });

@@ -2,21 +2,17 @@
 // against its policy; built-ins it imports become its facades; a contained module's source is
 // transformed like CommonJS code; other packages' exports are seen through read-only views; data: URLs
 // it imports stay contained as the same package.
-// One core, two ways to run it: in Node's loader thread (module.register, Node 20) or in the main
-// thread (module.registerHooks, Node 22.15+ and 24), where it needs no extra thread at all.
+// One core, two ways to run it: in the main thread (module.registerHooks, Node 22.15+ and 24), where
+// it needs no extra thread at all, or in Node's loader thread (module.register, Node 20: esm-thread.ts).
 import { realpathSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { MessagePort } from 'node:worker_threads';
-import { nodePowers } from '../analyze/powers.js';
-import { emptyPolicy, packageNameOf, readPolicy } from '../policy/index.js';
-import { CodeCache } from './code-cache.js';
-import { transformSource } from './transform.js';
+import { packageNameOf } from '../policy/index.js';
+import type { CodeCache } from './code-cache.js';
 import { describeViolation, type Violation } from './denial.js';
-import { Integrity } from './integrity.js';
-import { LockView } from './lock-view.js';
+import type { Integrity } from './integrity.js';
 import { isInside, packageOfPath, type PackageLocation } from './packages.js';
-import { RuntimePolicy } from './policy.js';
+import type { RuntimePolicy } from './policy.js';
 
 export interface HookOptions {
   policy: RuntimePolicy;
@@ -30,22 +26,22 @@ export interface HookOptions {
   integrity: Integrity | null;
 }
 
-interface ResolveContext {
+export interface ResolveContext {
   parentURL?: string;
   conditions?: string[];
   importAttributes?: Record<string, string>;
 }
-interface Resolved {
+export interface Resolved {
   url: string;
   format?: string | null;
   shortCircuit?: boolean;
 }
-interface LoadContext {
+export interface LoadContext {
   format?: string | null;
   conditions?: string[];
   importAttributes?: Record<string, string>;
 }
-interface Loaded {
+export interface Loaded {
   format: string;
   source?: string | ArrayBuffer | Uint8Array | null;
   shortCircuit?: boolean;
@@ -223,45 +219,6 @@ export class HookCore {
     }
     return { format: 'module', source: result.code, shortCircuit: true };
   }
-}
-
-// ---------------------------------------------------------------- module.register (a loader thread)
-
-interface ThreadData {
-  projectDir: string;
-  warn: boolean;
-  port: MessagePort;
-  mainAs: HookOptions['mainAs'];
-  cacheDir: string | null;
-  /** The project's real folder when loads are verified, else null. */
-  verifyIn: string | null;
-}
-
-let core: HookCore | null = null;
-
-export function initialize(data: ThreadData): void {
-  core = new HookCore({
-    policy: new RuntimePolicy(readPolicy(data.projectDir) ?? emptyPolicy(), data.projectDir),
-    warn: data.warn,
-    report: (v) => data.port.postMessage(v),
-    mainAs: data.mainAs,
-    // Imported statically: Node 20's hooks thread cannot finish an import() while it serves a hook.
-    cache: new CodeCache(data.cacheDir, transformSource),
-    integrity: data.verifyIn ? new Integrity(new LockView(data.verifyIn, nodePowers), nodePowers, (v) => core!.deny(v)) : null,
-  });
-}
-
-export async function resolve(specifier: string, context: ResolveContext, next: (s: string, c?: ResolveContext) => Promise<Resolved>): Promise<Resolved> {
-  const pre = core!.preResolve(specifier, context);
-  if ('done' in pre) return pre.done;
-  return core!.postResolve(specifier, await next(...pre.next), pre.parent, context.parentURL);
-}
-
-export async function load(url: string, context: LoadContext, next: (u: string, c?: LoadContext) => Promise<Loaded>): Promise<Loaded> {
-  const pre = core!.preLoad(url);
-  if (pre && 'format' in pre) return pre;
-  if (pre) return core!.postLoad(url, await next(pre.data, context), new URL(url).searchParams.get('p'));
-  return core!.postLoad(url, await next(url, context), null);
 }
 
 // ---------------------------------------------------------------- module.registerHooks (in this thread)

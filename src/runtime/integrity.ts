@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import type { ReadPowers } from '../analyze/powers.js';
 import { fileRecord } from '../analyze/tree.js';
 import { packageNameOf } from '../policy/index.js';
-import { diffFiles, listedRecords, sha256 } from '../verify/index.js';
+// verify/files.js, not verify's index: the runtime loads only what it needs, at every start.
+import { diffFiles, listedRecords, sha256 } from '../verify/files.js';
 import type { Violation } from './denial.js';
 import { LockUnavailable, type CopyRecord, type LockView } from './lock-view.js';
 import { isInside, packageOfPath, PRESERVE_SYMLINKS } from './packages.js';
@@ -53,7 +54,7 @@ export class Integrity {
       kind: 'integrity',
       capability: path,
       detail: expected === undefined
-        ? `${path} is not in packsec.lock.json (${record.key}@${record.version} records ${Object.keys(record.files).length} files)`
+        ? `${path} is not among the files packsec.lock.json records for ${record.key}`
         : `${path} does not match packsec.lock.json: expected ${expected}, got ${actual}`,
     });
     return digest;
@@ -127,12 +128,16 @@ export class Integrity {
     }
     const own = parentFile ? packageOfPath(parentFile) : null;
     if (own?.name === name && isInside(file, own.root)) return null; // a package importing itself by name
-    // Node takes the first node_modules folder upwards that holds the name.
-    for (const dir of lookupDirs(parentDir)) {
-      const candidate = join(dir, name);
-      if (isInside(file, candidate) || this.has(this.lock.rel(candidate)) || this.powers.lstat(candidate)) return candidate;
+    // Node takes the first node_modules folder upwards that holds the name. Found in one by path, there
+    // was no link on the way (npm's layout), unless a locked copy before it was passed over.
+    const candidates = lookupDirs(parentDir).map((dir) => join(dir, name));
+    let passedOver: string | null = null;
+    for (const candidate of candidates) {
+      if (isInside(file, candidate)) return passedOver ?? candidate;
+      if (passedOver === null && this.has(this.lock.rel(candidate))) passedOver = candidate;
     }
-    return null;
+    // Found through a link (pnpm's layout, a workspace): Node took the first candidate there is.
+    return candidates.find((candidate) => this.has(this.lock.rel(candidate)) || this.powers.lstat(candidate)) ?? null;
   }
 
   /** The copy in `folder` (a real path), checked against the lock on first use. */
@@ -174,7 +179,7 @@ export class Integrity {
       ...(diff.modified.length > SHOWN ? [`${diff.modified.length - SHOWN} more changed`] : []),
     ];
     if (!changes.length) return { record, problem: null };
-    return { record, problem: problem(`${where} (${record.key}@${record.version}) differs from packsec.lock.json: ${changes.join('; ')}`) };
+    return { record, problem: problem(`${where} differs from the ${record.version} that packsec.lock.json records: ${changes.join('; ')}`) };
   }
 
   /**

@@ -30,16 +30,21 @@ export class LockView {
   private packages: Record<string, unknown> | null = null;
   private readonly records = new Map<string, CopyRecord | null>();
   private byRealFolder: Map<string, string> | null = null;
+  private readonly prefix: string;
 
   constructor(
     /** The project folder, as a real path. */
     readonly projectDir: string,
     private readonly powers: ReadPowers,
-  ) {}
+  ) {
+    this.prefix = projectDir.endsWith(sep) ? projectDir : projectDir + sep;
+  }
 
   /** The project-relative path of `file`, with forward slashes (how the lock and messages name files). */
   rel(file: string): string {
-    return relative(this.projectDir, file).split(sep).join('/');
+    // Every resolution asks: a slice where path.relative would take its time.
+    const inside = file.startsWith(this.prefix) ? file.slice(this.prefix.length) : relative(this.projectDir, file);
+    return sep === '/' ? inside : inside.split(sep).join('/');
   }
 
   private load(): Record<string, unknown> {

@@ -8,17 +8,13 @@ import { createRequire, register } from 'node:module';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isMainThread, MessageChannel } from 'node:worker_threads';
-import { nodePowers } from '../analyze/powers.js';
 import { readPolicy } from '../policy/index.js';
 import { CommonJsLoader } from './cjs.js';
 import { runCached } from './code-cache.js';
 import { exportsView } from './exports-view.js';
 import { installWrappers } from './wrappers.js';
 import { syncHooks } from './esm-hooks.js';
-import { Integrity } from './integrity.js';
-import { LockView } from './lock-view.js';
 import { Runtime } from './runtime.js';
-import { installVerifiedLoading } from './verified-cjs.js';
 import { startWorkersContained } from './workers.js';
 import type { Violation } from './denial.js';
 
@@ -37,15 +33,15 @@ function userPreloads(): boolean {
   return [...process.execArgv, ...options.split(/\s+/)].some((a) => /^(-r|--require|--import|--loader|--experimental-loader|--experimental-default-type)(=|$)/.test(a));
 }
 
-function start(): ((entry: string) => void) | null {
+type VerifiedLoading = typeof import('./verified-cjs.js');
+
+function start(verified: VerifiedLoading | null): ((entry: string) => void) | null {
   if ((globalThis as Record<symbol, unknown>)[KEY]) return null; // already contained (a second --import)
   const projectDir = process.env.PACKSEC_PROJECT;
   if (!projectDir) throw new Error('packsec: the runtime preamble needs PACKSEC_PROJECT (use `packsec run`)');
   const policy = readPolicy(projectDir);
   if (!policy) throw new Error(`packsec: no packsec.policy.json in ${projectDir}; run \`packsec init\` first`);
   const warn = process.env.PACKSEC_WARN === '1';
-  // On unless `packsec run --no-verify` (or no lock) said otherwise; then the lock must be there.
-  const verify = process.env.PACKSEC_VERIFY !== '0';
   // vm's USE_MAIN_CONTEXT_DEFAULT_LOADER (how contained CommonJS gets import()) is flagged experimental;
   // that warning is about packsec's machinery, not the app's, so it is not shown.
   const emitWarning = process.emitWarning;
@@ -96,9 +92,8 @@ function start(): ((entry: string) => void) | null {
   const runtime = new Runtime({ policy, projectDir, warn, reportFile: process.env.PACKSEC_REPORT || null, cacheDir }, real);
   runtime.mainAs = mainAs;
   const realProjectDir = realpathSync(projectDir);
-  const integrity = verify ? new Integrity(new LockView(realProjectDir, nodePowers), nodePowers, (v) => runtime.monitor.deny(v)) : null;
+  const integrity = verified?.startVerifiedLoading(realProjectDir, (v) => runtime.monitor.deny(v)) ?? null;
   runtime.integrity = integrity;
-  if (integrity) installVerifiedLoading(integrity, process);
   const nodeRequire = createRequire(import.meta.url);
   runtime.builtinLoader = (m) => nodeRequire(`node:${m}`) as object;
   const nodeModule = nodeRequire('node:module') as { registerHooks?: (hooks: object) => unknown; runMain(main?: string): void };
@@ -118,8 +113,8 @@ function start(): ((entry: string) => void) | null {
       const { port1, port2 } = new MessageChannel();
       port1.on('message', (v: Omit<Violation, 'count'>) => runtime.monitor.record(v));
       port1.unref();
-      register(new URL('./esm-hooks.js', import.meta.url), {
-        data: { projectDir, warn, port: port2, cacheDir, mainAs: mainAsUrl, verifyIn: verify ? realProjectDir : null },
+      register(new URL('./esm-thread.js', import.meta.url), {
+        data: { projectDir, warn, port: port2, cacheDir, mainAs: mainAsUrl, verifyIn: integrity ? realProjectDir : null },
         transferList: [port2],
       });
     },
@@ -162,7 +157,9 @@ function start(): ((entry: string) => void) | null {
   };
 }
 
-const started = start();
+// On unless `packsec run --no-verify` (or no lock) said otherwise; then the lock must be there. Its
+// modules load only then: every module costs start-up time.
+const started = start(process.env.PACKSEC_VERIFY !== '0' ? await import('./verified-cjs.js') : null);
 
 /** Runs the app's entry point (for `packsec run` in its own process). */
 export function runMain(entry: string): void {

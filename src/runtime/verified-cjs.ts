@@ -1,15 +1,26 @@
-// Verified loading where Node's CommonJS loader reads a file without Module.prototype._compile: JSON
-// (parsed here from the bytes that were hashed), native addons (hashed right before dlopen, which reads
-// the file again: a writer racing that moment is not seen), and resolution, whose result must stay in
-// the package folder the request names.
+// Starts verified loading in this thread (the preamble imports this module only when it is on), and
+// hooks it where Node's CommonJS loader reads a file without Module.prototype._compile: JSON (parsed
+// here from the bytes that were hashed), native addons (hashed right before dlopen, which reads the file
+// again: a writer racing that moment is not seen), and resolution, whose result must stay in the
+// package folder the request names.
 import { readFileSync } from 'node:fs';
-import type { Integrity } from './integrity.js';
+import { nodePowers } from '../analyze/powers.js';
+import { Integrity } from './integrity.js';
 import { Module, type NodeModule } from './cjs.js';
+import type { Violation } from './denial.js';
+import { LockView } from './lock-view.js';
 import { packageOfPath } from './packages.js';
 
 type ResolveFilename = (request: string, parent: NodeModule | null | undefined, isMain?: boolean, options?: { paths?: unknown }) => string;
 
-export function installVerifiedLoading(integrity: Integrity, process: NodeJS.Process): void {
+/** `projectDir` is a real path; `deny` throws unless in warn mode. */
+export function startVerifiedLoading(projectDir: string, deny: (v: Omit<Violation, 'count'>) => void): Integrity {
+  const integrity = new Integrity(new LockView(projectDir, nodePowers), nodePowers, deny);
+  installVerifiedLoading(integrity, process);
+  return integrity;
+}
+
+function installVerifiedLoading(integrity: Integrity, process: NodeJS.Process): void {
   const json = Module._extensions['.json']!;
   Module._extensions['.json'] = function (module, filename) {
     if (!packageOfPath(filename)) return json.call(this, module, filename);

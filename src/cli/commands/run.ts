@@ -5,7 +5,6 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { LOCK_FILE, POLICY_FILE, readLock, readPolicy, type Lock } from '../../policy/index.js';
-import { handOverLock } from '../../runtime/lock-view.js';
 import { permissionFlags, permissionNeeds, stablePermissionModel } from '../../runtime/permission.js';
 import type { Command } from '../command.js';
 import type { Display } from '../display.js';
@@ -108,7 +107,7 @@ export const runCommand: Command<RunData> = {
       PACKSEC_VERIFY: verify ? '1' : '0',
     };
     if (!opts.spawn) {
-      if (verify && lock) handOverLock(lock);
+      if (verify && lock) (await import('../../runtime/lock-view.js')).handOverLock(lock);
       // In this process: no second node start-up. The preamble locks down and installs the loaders,
       // then Node runs the entry exactly as `node <entry>` would.
       for (const [k, v] of Object.entries(env)) {
