@@ -112,6 +112,21 @@ describe('packsec run: verified loading', () => {
     assertRefused(run(dir, ['app.js']), /"linker" names node_modules\/linker, but leads to shared\/helper\.js, outside that package's folder/, 'recorded link');
   });
 
+  it('refuses a package\'s imports map that leads out of node_modules through a swapped file', () => {
+    const dir = initialised({
+      ...pkg('mapper', { imports: { '#helper': 'helper-dep' } }),
+      'node_modules/mapper/index.js': "module.exports = require('#helper');\n",
+      ...pkg('helper-dep'),
+      'node_modules/helper-dep/index.js': "module.exports = 'helper';\n",
+      'evil.js': "module.exports = 'EVIL RAN';\n",
+      'app.js': "console.log(require('mapper'));\n",
+    });
+    assert.equal(run(dir, ['app.js']).stdout, 'helper\n');
+    unlinkSync(join(dir, 'node_modules/helper-dep/index.js'));
+    symlinkSync(join(dir, 'evil.js'), join(dir, 'node_modules/helper-dep/index.js'));
+    assertRefused(run(dir, ['app.js']), /"mapper" failed verification: "#helper" leads to evil\.js, outside node_modules/, 'imports map');
+  });
+
   it('reports and goes on in --warn mode; --no-verify does not check at all', () => {
     const dir = initialised(CJS);
     writeFileSync(join(dir, 'node_modules/left-pad/index.js'), "module.exports = () => 'changed';\n");

@@ -80,6 +80,14 @@ export class Integrity {
   checkResolved(request: string, parentFile: string | null, resolved: string): void {
     if (!isAbsolute(resolved)) return; // a built-in
     const file = PRESERVE_SYMLINKS ? this.realpath(resolved) ?? resolved : resolved;
+    if (request.startsWith('#')) {
+      // A package's imports map (in its verified package.json) may name other packages, not the app.
+      const own = parentFile ? packageOfPath(parentFile) : null;
+      if (own && !packageOfPath(file)) {
+        this.deny({ package: own.name, kind: 'integrity', capability: this.lock.rel(file), detail: `${JSON.stringify(request)} leads to ${this.lock.rel(file)}, outside node_modules` });
+      }
+      return;
+    }
     const named = this.namedFolder(request, parentFile, file);
     // Inside it by path, so no link on the way: the load checks the rest.
     if (!named || isInside(file, named)) return;
@@ -118,7 +126,6 @@ export class Integrity {
 
   /** The folder in node_modules that `request` names, when it names one. */
   private namedFolder(request: string, parentFile: string | null, file: string): string | null {
-    if (request.startsWith('#')) return null; // the package's own imports map, in its verified package.json
     const parentDir = parentFile ? dirname(parentFile) : process.cwd();
     const name = packageNameOf(request);
     if (name === null) {
