@@ -1,6 +1,6 @@
 // Shared test helpers: repository paths, temporary projects written from object literals, and running the built CLI.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,13 @@ export function writeFiles(root: string, files: Files): void {
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
   }
+}
+
+/** Rewrites a JSON file (a project's policy or lock) through `edit`. */
+export function editJson(file: string, edit: (json: Record<string, any>) => void): void {
+  const json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, any>;
+  edit(json);
+  writeFileSync(file, JSON.stringify(json, null, 2));
 }
 
 /** A fresh temporary folder holding `files`; returns its real path. */

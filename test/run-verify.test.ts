@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { runCli, tmpProject, writeFiles, type Files } from './helpers.js';
+import { editJson, runCli, tmpProject, writeFiles, type Files } from './helpers.js';
 
 const pkg = (name: string, extra: object = {}, version = '1.0.0') => ({ [`node_modules/${name}/package.json`]: { name, version, main: 'index.js', ...extra } });
 
@@ -82,12 +82,8 @@ describe('packsec run: verified loading', () => {
         writeFiles(d, { 'elsewhere/package.json': { name: 'left-pad', version: '1.0.0', main: 'index.js' }, 'elsewhere/index.js': "module.exports = () => 'EVIL RAN';\n" });
         symlinkSync(join(d, 'elsewhere'), join(d, 'node_modules/left-pad'));
       }, /"left-pad" failed verification: node_modules\/left-pad is a link to elsewhere, which is not an installed package's folder/],
-      ['lock missing the copy', (d) => {
-        const file = join(d, 'packsec.lock.json');
-        const lock = JSON.parse(readFileSync(file, 'utf8'));
-        delete lock.packages['node_modules/left-pad'];
-        writeFileSync(file, JSON.stringify(lock));
-      }, /node_modules\/left-pad is not in packsec\.lock\.json/],
+      ['lock missing the copy', (d) => editJson(join(d, 'packsec.lock.json'), (lock) => delete lock.packages['node_modules/left-pad']),
+        /node_modules\/left-pad is not in packsec\.lock\.json/],
     ];
     for (const [what, tamper, pattern] of cases) {
       const dir = initialised(CJS);
@@ -165,10 +161,7 @@ describe('packsec run: verified loading', () => {
       'node_modules/addon/build/addon.node': 'not really a shared object',
       'app.js': "console.log(require('addon'));\n",
     });
-    const policyFile = join(dir, 'packsec.policy.json');
-    const policy = JSON.parse(readFileSync(policyFile, 'utf8'));
-    policy.packages.addon = { native: true };
-    writeFileSync(policyFile, JSON.stringify(policy));
+    editJson(join(dir, 'packsec.policy.json'), (policy) => (policy.packages.addon = { native: true }));
     const untouched = run(dir, ['app.js']);
     assert.equal(untouched.code, 0, untouched.stderr);
     assert.equal(untouched.stdout, 'dlopen: ERR_DLOPEN_FAILED\n');
@@ -189,10 +182,7 @@ describe('packsec run: verified loading', () => {
     };
     const dir = initialised(files);
     // work.js is not reached from pool's entry point, so inference did not see what it uses.
-    const policyFile = join(dir, 'packsec.policy.json');
-    const policy = JSON.parse(readFileSync(policyFile, 'utf8'));
-    policy.packages.pool = { builtins: ['worker_threads'] };
-    writeFileSync(policyFile, JSON.stringify(policy));
+    editJson(join(dir, 'packsec.policy.json'), (policy) => (policy.packages.pool = { builtins: ['worker_threads'] }));
     for (const entry of ['app-worker.js', 'package-worker.js']) {
       const r = run(dir, [entry]);
       assert.equal(r.stdout, 'helper ran\n', `${entry}: ${r.stderr}`);
