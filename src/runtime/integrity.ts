@@ -2,7 +2,7 @@
 // records, hashed from the very text or bytes that are then compiled; the first load from a copy
 // compares the copy's listing with the lock (names, kinds, link targets, package.json); and a request
 // that names a package folder must load a file inside it, not one that a link leads elsewhere.
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ReadPowers } from '../analyze/powers.js';
 import { fileRecord } from '../analyze/tree.js';
@@ -11,7 +11,7 @@ import { packageNameOf } from '../policy/index.js';
 import { diffFiles, listedRecords, sha256 } from '../verify/files.js';
 import type { Violation } from './denial.js';
 import { LockUnavailable, type CopyRecord, type LockView } from './lock-view.js';
-import { isInside, packageOfPath, PRESERVE_SYMLINKS } from './packages.js';
+import { isInside, packageAt, packageOfPath, PRESERVE_SYMLINKS } from './packages.js';
 
 type Problem = Omit<Violation, 'count'>;
 
@@ -44,7 +44,7 @@ export class Integrity {
     if (!loc) return digest;
     const record = this.copy(loc.name, loc.root).record;
     if (!record) return digest;
-    const rel = relative(loc.root, real).split(sep).join('/');
+    const rel = real.slice(loc.root.length + 1).split(sep).join('/');
     const expected = own(record.files, rel);
     const actual = fileRecord(digest);
     if (expected === actual || (expected && typeof data === 'string' && this.decodesTo(real, data, expected))) return digest;
@@ -92,7 +92,7 @@ export class Integrity {
     // Inside it by path, so no link on the way: the load checks the rest.
     if (!named || isInside(file, named)) return;
     const where = this.lock.rel(named);
-    const name = packageOfPath(join(named, '_'))?.name ?? where;
+    const name = packageAt(named)?.name ?? where;
     const real = this.realpath(named);
     const locked = this.has(where);
     if (real === null) {
@@ -100,7 +100,7 @@ export class Integrity {
       return;
     }
     // A locked copy always lies in a node_modules folder; outside one its files would never be verified.
-    const isCopy = packageOfPath(join(real, '_'))?.root === real;
+    const isCopy = packageAt(real)?.root === real;
     if (locked && !isCopy) {
       this.deny({ package: name, kind: 'integrity', capability: where, detail: `${where} is a link to ${this.lock.rel(real)}, which is not an installed package's folder` });
     }
@@ -119,8 +119,9 @@ export class Integrity {
   checkEntry(file: string): void {
     const loc = packageOfPath(file);
     if (!loc) return;
+    // Its copy is checked first: a file swapped for a link shows there, whatever the entry's name.
     const real = this.realpath(loc.root);
-    if (real) this.copy(loc.name, real);
+    if (real && packageAt(real)?.root === real) this.copy(loc.name, real);
     this.checkResolved(file, null, this.realpath(file) ?? file);
   }
 
@@ -130,8 +131,7 @@ export class Integrity {
     const name = packageNameOf(request);
     if (name === null) {
       const target = request.startsWith('file:') ? fileURLToPath(request) : resolve(parentDir, request);
-      // A path to the package folder itself names it too.
-      return packageOfPath(join(target, '_'))?.root ?? null;
+      return packageAt(target)?.root ?? null;
     }
     const own = parentFile ? packageOfPath(parentFile) : null;
     if (own?.name === name && isInside(file, own.root)) return null; // a package importing itself by name

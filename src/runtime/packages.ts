@@ -29,6 +29,11 @@ export function packageOfPath(file: string): PackageLocation | null {
   return { name: parts[0], root: file.slice(0, start) + parts[0] };
 }
 
+/** The package whose folder is `path` or holds it. */
+export function packageAt(path: string): PackageLocation | null {
+  return packageOfPath(path + sep + '_');
+}
+
 /** True when `file` is inside `dir` (or is it). */
 export function isInside(file: string, dir: string): boolean {
   return file === dir || file.startsWith(dir.endsWith(sep) ? dir : dir + sep);
