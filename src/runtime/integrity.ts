@@ -8,7 +8,7 @@ import type { ReadPowers } from '../analyze/powers.js';
 import { fileRecord } from '../analyze/tree.js';
 import { packageNameOf } from '../policy/index.js';
 // verify/files.js, not verify's index: the runtime loads only what it needs, at every start.
-import { diffFiles, listedRecords, sha256 } from '../verify/files.js';
+import { compareListing, sha256 } from '../verify/files.js';
 import type { Violation } from './denial.js';
 import { LockUnavailable, type CopyRecord, type LockView } from './lock-view.js';
 import { isInside, packageAt, packageOfPath, PRESERVE_SYMLINKS } from './packages.js';
@@ -78,7 +78,8 @@ export class Integrity {
    * Otherwise a link in node_modules would lead to code the lock never saw.
    */
   checkResolved(request: string, parentFile: string | null, resolved: string): void {
-    if (!isAbsolute(resolved)) return; // a built-in
+    // A built-in; or a path that is already real (the loader asking again for what it resolved).
+    if (!isAbsolute(resolved) || request === resolved) return;
     const file = PRESERVE_SYMLINKS ? this.realpath(resolved) ?? resolved : resolved;
     if (request.startsWith('#')) {
       // A package's imports map (in its verified package.json) may name other packages, not the app.
@@ -170,20 +171,15 @@ export class Integrity {
       return { record: null, problem: problem(`${where} cannot be verified: ${err.message}`) };
     }
     if (!record) return { record: null, problem: problem(`${where} is not in packsec.lock.json: it was installed after the lock was written`) };
-    const files = record.files;
     // Names, kinds and link targets only: a file is hashed when it loads. Node reads package.json
     // itself (main, exports, type), so it is hashed now.
-    const listed = listedRecords(folder, this.powers, (rel) => rel === 'package.json', (rel) => {
-      const recorded = own(files, rel);
-      return recorded?.startsWith('sha256-') ? recorded : 'a file';
-    });
-    const diff = diffFiles(files, listed.files);
+    const diff = compareListing(folder, record.files, this.powers, (rel) => rel === 'package.json');
     const changes = [
-      ...listed.problems,
+      ...diff.problems,
       ...shown('added', diff.added),
       ...shown('removed', diff.removed),
-      ...diff.modified.slice(0, SHOWN).map((f) => `changed ${f} (expected ${files[f]}, got ${listed.files[f]})`),
-      ...(diff.modified.length > SHOWN ? [`${diff.modified.length - SHOWN} more changed`] : []),
+      ...diff.changed.slice(0, SHOWN).map((c) => `changed ${c.file} (expected ${c.expected}, got ${c.actual})`),
+      ...(diff.changed.length > SHOWN ? [`${diff.changed.length - SHOWN} more changed`] : []),
     ];
     if (!changes.length) return { record, problem: null };
     return { record, problem: problem(`${where} differs from the ${record.version} that packsec.lock.json records: ${changes.join('; ')}`) };

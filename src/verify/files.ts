@@ -12,38 +12,64 @@ export function sha256(data: string | Uint8Array): Buffer {
 }
 
 export function hashPackageFiles(dir: string, powers: ReadPowers = nodePowers): Record<string, string> {
-  return listedRecords(dir, powers, () => true).files;
-}
-
-/**
- * The records of a copy's files as the lock writes them. Only the files `hash` picks are read and
- * hashed; any other file gets `unhashed(rel)` (the lock's own record, when only names and kinds are
- * compared). Unreadable files are left out, so a comparison sees them as missing.
- */
-export function listedRecords(
-  dir: string,
-  powers: ReadPowers,
-  hash: (rel: string) => boolean,
-  unhashed: (rel: string) => string = () => 'sha256-?',
-): { files: Record<string, string>; problems: string[] } {
-  const listing = listPackageFiles(dir, powers);
   const files: Record<string, string> = {};
-  for (const f of listing.files) {
+  for (const f of listPackageFiles(dir, powers).files) {
     if (f.kind === 'symlink') {
       files[f.rel] = symlinkRecord(dir, f.rel, powers);
-      continue;
-    }
-    if (!hash(f.rel)) {
-      files[f.rel] = unhashed(f.rel);
       continue;
     }
     try {
       files[f.rel] = fileRecord(sha256(powers.readFile(join(dir, f.rel))));
     } catch {
-      // unreadable: absent from the record
+      // unreadable: absent from the record, so a comparison sees it as missing
     }
   }
-  return { files, problems: listing.problems };
+  return files;
+}
+
+export interface ListingDiff {
+  added: string[];
+  removed: string[];
+  changed: { file: string; expected: string; actual: string }[];
+  /** Folders that could not be listed. */
+  problems: string[];
+}
+
+/**
+ * How a copy on disk differs from its record (relative path → record) without reading its files:
+ * names, kinds and symlink targets, and the hash of only the files `hash` picks. A file recorded by
+ * its hash is otherwise taken to match (the runtime hashes it when it loads).
+ */
+export function compareListing(dir: string, files: Record<string, string>, powers: ReadPowers, hash: (rel: string) => boolean): ListingDiff {
+  const listing = listPackageFiles(dir, powers);
+  const diff: ListingDiff = { added: [], removed: [], changed: [], problems: listing.problems };
+  let recorded = 0;
+  for (const f of listing.files) {
+    const expected = Object.hasOwn(files, f.rel) ? files[f.rel]! : undefined;
+    if (expected === undefined) {
+      diff.added.push(f.rel);
+      continue;
+    }
+    recorded++;
+    let actual = expected;
+    if (f.kind === 'symlink') actual = symlinkRecord(dir, f.rel, powers);
+    else if (!expected.startsWith('sha256-')) actual = 'a file';
+    else if (hash(f.rel)) actual = hashedRecord(join(dir, f.rel), powers);
+    if (actual !== expected) diff.changed.push({ file: f.rel, expected, actual });
+  }
+  if (recorded < Object.keys(files).length) {
+    const listed = new Set(listing.files.map((f) => f.rel));
+    diff.removed = Object.keys(files).filter((f) => !listed.has(f));
+  }
+  return diff;
+}
+
+function hashedRecord(file: string, powers: ReadPowers): string {
+  try {
+    return fileRecord(sha256(powers.readFile(file)));
+  } catch (err) {
+    return `unreadable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+  }
 }
 
 export interface FileDiff {
