@@ -13,9 +13,8 @@ export function startWorkersContained(importFlag: string | null, integrity: Inte
   const Real = threads.Worker;
   class Worker extends Real {
     constructor(file: string | URL, options?: { execArgv?: string[]; eval?: boolean }) {
-      if (integrity && !options?.eval) {
-        integrity.checkEntry(file instanceof URL || String(file).startsWith('file:') ? fileURLToPath(file) : resolve(String(file)));
-      }
+      const path = options?.eval ? null : workerFile(file);
+      if (integrity && path) integrity.checkEntry(path);
       const execArgv = options?.execArgv ?? process.execArgv;
       super(file, importFlag && !execArgv.includes(importFlag) ? { ...options, execArgv: [...execArgv, importFlag] } : options);
     }
@@ -23,4 +22,11 @@ export function startWorkersContained(importFlag: string | null, integrity: Inte
   Object.defineProperty(Worker, 'name', { value: 'Worker' });
   threads.Worker = Worker;
   syncBuiltinESMExports();
+}
+
+/** The file a Worker runs, when it runs one (not code in a string or a data: URL). */
+function workerFile(file: string | URL): string | null {
+  const href = String(file);
+  if (file instanceof URL || /^[a-z][a-z0-9+.-]+:/i.test(href)) return href.startsWith('file:') ? fileURLToPath(href) : null;
+  return resolve(href);
 }
