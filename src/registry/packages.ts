@@ -4,7 +4,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { RegistryError } from './errors.js';
 import { tarballFileName, validatePackageName, validateTag, validateUserName, validateVersion } from './names.js';
 import { signVersion, type SigningKey } from './signing.js';
-import type { Attestation, FileStore, PackageRecord, Person, VersionRecord, VersionState } from './storage.js';
+import type { Attestation, PackageRecord, Person, VersionRecord, VersionState } from './storage.js';
 import type { RegistryStore } from './store.js';
 import { readTarball } from './tarball.js';
 
@@ -20,11 +20,8 @@ export interface Limits {
 
 export const DEFAULT_LIMITS: Limits = { maxTarballBytes: 32 * 1024 * 1024, maxUnpackedBytes: 256 * 1024 * 1024, maxEntries: 20_000 };
 
-/**
- * The registry's state and settings. The store type defaults to FileStore because the HTTP server
- * still calls some of its methods synchronously; the operations below take any RegistryStore.
- */
-export interface Registry<S extends RegistryStore = FileStore> {
+/** The registry's state and settings, on any store: every caller awaits the store's answers. */
+export interface Registry<S extends RegistryStore = RegistryStore> {
   store: S;
   key: SigningKey;
   approval: ApprovalMode;

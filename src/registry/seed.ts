@@ -20,7 +20,7 @@ export function registryOn<S extends RegistryStore>(store: S, options: RegistryS
 }
 
 /** The registry's package operations on a data folder's files (seeding, tests, admin tools). */
-export function openRegistry(dataDir: string, options: RegistrySettings = {}): Registry {
+export function openRegistry(dataDir: string, options: RegistrySettings = {}): Registry<FileStore> {
   const store = new FileStore(dataDir);
   store.init();
   return registryOn(store, options);

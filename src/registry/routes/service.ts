@@ -30,7 +30,7 @@ async function attestations(c: C, ctx: ServerContext): Promise<Response> {
 /** npm audit's bulk endpoint, answered from the advisories in the data folder (`packsec registry advisory add`). */
 async function bulkAdvisories(c: C, ctx: ServerContext): Promise<Response> {
   const query = readBulkQuery(await readJson(c, ADVISORY_QUERY_LIMIT));
-  return c.json(answerBulk(ctx.reg.store.listAdvisories(), query));
+  return c.json(answerBulk(await ctx.reg.store.listAdvisories(), query));
 }
 
 function numberParam(text: string | undefined, fallback: number, min: number, max: number): number {
@@ -42,7 +42,7 @@ async function search(c: C, ctx: ServerContext): Promise<Response> {
   const size = numberParam(c.req.query('size'), 20, 1, 250);
   const from = numberParam(c.req.query('from'), 0, 0, Number.MAX_SAFE_INTEGER);
   const objects: Record<string, unknown>[] = [];
-  for (const name of ctx.reg.store.listPackages()) {
+  for (const name of await ctx.reg.store.listPackages()) {
     const record = await ctx.reg.store.readPackage(name);
     const latest = record ? publicDistTags(record).latest : undefined;
     if (!record || !latest) continue;

@@ -32,7 +32,7 @@ async function putUser(c: C, ctx: ServerContext): Promise<Response> {
     if (!ctx.signup) throw new RegistryError('FORBIDDEN', `there is no user named ${name}, and sign-up is disabled on this registry (start it with --signup, or create users with \`packsec registry token --user ${name}\`)`);
     const email = typeof body.email === 'string' && body.email.length <= 254 ? body.email : undefined;
     const record = { name, ...(email ? { email } : {}), password: await hashPassword(body.password), createdAt: new Date().toISOString() };
-    if (!store.createUser(record)) throw new RegistryError('CONFLICT', `user ${name} was created at the same moment; log in instead`);
+    if (!(await store.createUser(record))) throw new RegistryError('CONFLICT', `user ${name} was created at the same moment; log in instead`);
     user = record;
     created = true;
   } else if (!user.password) {
@@ -41,7 +41,7 @@ async function putUser(c: C, ctx: ServerContext): Promise<Response> {
     throw new RegistryError('UNAUTHORIZED', 'incorrect user name or password');
   }
   noteUser(c, name);
-  const { token } = issueToken(store, name);
+  const { token } = await issueToken(store, name);
   return c.json({ ok: true, id: `${COUCH_PREFIX}${name}`, rev: '1', token, ...(created ? { created: true } : {}) }, 201);
 }
 
@@ -50,7 +50,7 @@ async function logout(c: C, ctx: ServerContext): Promise<Response> {
   const caller = await requireCaller(c, ctx);
   const sent = c.req.param('token') ?? '';
   if (!caller.token || caller.token.key !== createHash('sha256').update(sent).digest('hex')) throw new RegistryError('FORBIDDEN', 'only the token in use can be revoked this way');
-  ctx.reg.store.deleteToken(caller.token.key);
+  await ctx.reg.store.deleteToken(caller.token.key);
   return c.json({ ok: true });
 }
 
@@ -71,7 +71,7 @@ async function createToken(c: C, ctx: ServerContext): Promise<Response> {
   if (body.cidr_whitelist !== undefined && body.cidr_whitelist !== null && !(Array.isArray(body.cidr_whitelist) && body.cidr_whitelist.length === 0)) {
     throw new RegistryError('NOT_IMPLEMENTED', 'CIDR-restricted tokens are not supported yet');
   }
-  const { token, record } = issueToken(ctx.reg.store, caller.user.name, { readonly: body.readonly === true });
+  const { token, record } = await issueToken(ctx.reg.store, caller.user.name, { readonly: body.readonly === true });
   return c.json({ token, key: record.key, cidr_whitelist: null, readonly: record.readonly, created: record.createdAt, updated: record.createdAt }, 201);
 }
 
@@ -80,7 +80,7 @@ async function revokeToken(c: C, ctx: ServerContext): Promise<Response> {
   const key = c.req.param('key') ?? '';
   const t = /^[0-9a-f]{64}$/.test(key) ? await ctx.reg.store.readToken(key) : null;
   if (!t || t.user !== caller.user.name) throw new RegistryError('NOT_FOUND', 'no such token');
-  ctx.reg.store.deleteToken(key);
+  await ctx.reg.store.deleteToken(key);
   return c.body(null, 204);
 }
 
