@@ -3,14 +3,15 @@
 // dist-tags, owners) and token authentication run on each, plus the database's own promises:
 // transactions that roll back, and no lost update between two gateways sharing one PostgreSQL.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openDb, type Db } from '../src/approval/db.js';
 import {
-  addAdvisory, addVersion, authenticate, createTarball, createUserToken, DbStore, FileStore, openStore, registryOn, RegistryError,
-  seedPackage, setDistTag, setVersionState, updateMetadata, type PackageRecord, type RegistryStore,
+  addAdvisory, addVersion, authenticate, chooseDatabase, createTarball, createUserToken, DbStore, FileStore, migrateToDatabase, openStore, registryOn, RegistryError,
+  seedAdvisory, seedPackage, setDistTag, setVersionState, updateMetadata, type PackageRecord, type RegistryStore,
 } from '../src/registry/index.js';
+import { sriOf } from '../src/registry/package-files.js';
 import { backends, resetDb } from './db-helpers.js';
 import { tmpDir } from './registry-helpers.js';
 
@@ -86,7 +87,6 @@ for (const kind of kinds) {
     it('writes tarballs whole, checks them against their integrity on write and on read', async () => {
       store = await kind.fresh();
       const data = tarballOf('left-pad', '1.0.0');
-      const { sriOf } = await import('../src/registry/package-files.js');
       await store.writePackageFile('left-pad', 'left-pad-1.0.0.tgz', data, sriOf(data));
       assert.deepEqual(await store.readPackageFile('left-pad', 'left-pad-1.0.0.tgz', sriOf(data)), data);
       await rejects(async () => store.writePackageFile('left-pad', 'left-pad-1.0.1.tgz', data, sriOf('other')), 'INTEGRITY');
@@ -237,21 +237,114 @@ for (const kind of kinds) {
   });
 }
 
-describe('registry store: openStore', () => {
+describe('registry store: which store a data folder uses', () => {
   it('opens the file store by default and the embedded database on request, in the data folder', async () => {
     const dir = tmpDir('packsec-store-');
     const files = await openStore({ dataDir: dir });
     assert.ok(files instanceof FileStore);
-    assert.equal(JSON.parse(readFileSync(join(dir, 'registry.json'), 'utf8')).format, 1);
-    const embedded = await openStore({ dataDir: dir, database: 'embedded' });
+    assert.deepEqual(pick(JSON.parse(readFileSync(join(dir, 'registry.json'), 'utf8')), ['format', 'store']), { format: 1, store: 'files' });
+    const other = tmpDir('packsec-store-');
+    const embedded = await openStore({ dataDir: other, database: 'embedded' });
     try {
       assert.ok(embedded instanceof DbStore);
       assert.equal(embedded.db.kind, 'embedded');
-      assert.ok(existsSync(join(dir, 'db', 'PG_VERSION')), 'PGlite keeps its files in DATA/db');
-      await assert.rejects(openStore({ dataDir: dir, database: 'embedded' }), /already open in this process/);
+      assert.ok(existsSync(join(other, 'db', 'PG_VERSION')), 'PGlite keeps its files in DATA/db');
+      assert.equal(JSON.parse(readFileSync(join(other, 'registry.json'), 'utf8')).store, 'embedded');
+      await assert.rejects(openStore({ dataDir: other, database: 'embedded' }), /already open in this process/);
     } finally {
       await embedded.close();
     }
     await assert.rejects(openStore({ dataDir: dir, database: 'mysql://root:hunter2@localhost/x' }), (err: Error) => !err.message.includes('hunter2') && /postgres:\/\//.test(err.message));
   });
+
+  it('never opens a folder with a store that cannot see its records', async () => {
+    const files = tmpDir('packsec-store-');
+    await seedPackage(files, { name: 'kept', version: '1.0.0' });
+    const embedded = tmpDir('packsec-store-');
+    await (await openStore({ dataDir: embedded, database: 'embedded' })).close();
+    const refused = (pattern: RegExp) => (err: unknown) => err instanceof RegistryError && err.code === 'DATA_STORE' && pattern.test(err.message);
+    await assert.rejects(openStore({ dataDir: files, database: 'embedded' }), refused(/keeps its records in JSON files, not in the embedded database.*packsec registry migrate --data .* --database embedded/));
+    await assert.rejects(openStore({ dataDir: files, database: 'postgres://u:secret@127.0.0.1:1/x' }), refused(/JSON files, not in PostgreSQL/));
+    await assert.rejects(openStore({ dataDir: embedded }), refused(/keeps its records in the embedded database .*, not in JSON files/));
+    await assert.rejects(openStore({ dataDir: embedded, database: 'postgres://u:secret@127.0.0.1:1/x' }), refused(/embedded database/));
+    assert.throws(() => seedAdvisory(embedded, { name: 'a', range: '*', severity: 'low', title: 'x' }), refused(/not in JSON files/));
+    assert.ok(!existsSync(join(embedded, 'users')), 'a refused file store leaves nothing behind');
+
+    // What `packsec registry` picks when --database is left out.
+    assert.equal(chooseDatabase(tmpDir('packsec-store-')), 'embedded', 'a new folder: the embedded database');
+    assert.equal(chooseDatabase(join(tmpDir('packsec-store-'), 'not-yet')), 'embedded');
+    assert.equal(chooseDatabase(files), 'files', 'a folder of JSON records goes on with them');
+    assert.equal(chooseDatabase(embedded), 'embedded');
+    assert.equal(chooseDatabase(files, 'embedded'), 'embedded', 'what was asked for (openStore then refuses it)');
+    const shared = tmpDir('packsec-store-');
+    writeFileSync(join(shared, 'registry.json'), JSON.stringify({ format: 1, store: 'postgres', database: 'postgres://gw:***@db/registry' }));
+    assert.throws(() => chooseDatabase(shared), refused(/keeps its records in PostgreSQL \(postgres:\/\/gw:\*\*\*@db\/registry\): give --database/));
+    assert.throws(() => chooseDatabase(shared, 'sqlite'), /--database: expected files, embedded or a postgres:\/\/ URL/);
+  });
 });
+
+describe('registry store: migrate from files to a database', () => {
+  const targets: { name: string; url(): Promise<string> }[] = [{ name: 'embedded', url: async () => 'embedded' }];
+  for (const backend of backends()) {
+    if (backend.name !== 'postgres') continue;
+    targets.push({
+      name: 'postgres',
+      async url() {
+        const opened = await backend.open();
+        after(() => opened.drop());
+        return opened.url;
+      },
+    });
+  }
+  for (const target of targets) {
+    it(`moves every record into ${target.name}, keeps the tarballs, and points registry.json there`, async () => {
+      const dir = tmpDir('packsec-store-');
+      const files = await openStore({ dataDir: dir }) as FileStore;
+      const alice = await createUserToken(files, 'alice', { email: 'alice@example.com' });
+      await files.writeUser({ ...(await files.readUser('alice'))!, password: 'scrypt$x' });
+      const orphan = await createUserToken(files, 'gone');
+      rmSync(join(dir, 'users', 'gone.json'));
+      const reg = registryOn(files, { approval: 'required' });
+      const pending = await seedPackage(reg, { name: '@s/pending', version: '1.0.0', state: 'pending' });
+      await seedPackage(reg, { name: 'left-pad', version: '1.0.0' });
+      addAdvisory(files, { name: 'left-pad', range: '<2', severity: 'high', title: 'first' });
+      addAdvisory(files, { name: 'left-pad', range: '<3', severity: 'low', title: 'second' });
+      const before = { packages: await Promise.all(files.listPackages().map((n) => files.readPackage(n))), stages: await files.listStages(), advisories: files.listAdvisories() };
+
+      const url = await target.url();
+      const moved = await migrateToDatabase(dir, url);
+      assert.deepEqual(pick(moved, ['packages', 'users', 'tokens', 'orphanTokens', 'stages', 'advisories']), { packages: 2, users: 1, tokens: 1, orphanTokens: 1, stages: 1, advisories: 2 });
+      if (url.startsWith('postgres')) assert.ok(!moved.database.includes(new URL(url).password), 'no password in the summary');
+      assert.equal(JSON.parse(readFileSync(join(dir, 'registry.json'), 'utf8')).store, target.name);
+      await assert.rejects(openStore({ dataDir: dir }), (err: Error) => err instanceof RegistryError && err.code === 'DATA_STORE');
+      await assert.rejects(migrateToDatabase(dir, url), /in a database already/);
+
+      const db = await openStore({ dataDir: dir, database: url });
+      try {
+        assert.deepEqual({ packages: await Promise.all((await db.listPackages()).map((n) => db.readPackage(n))), stages: await db.listStages(), advisories: await db.listAdvisories() }, before);
+        assert.equal((await authenticate(db, `Bearer ${alice.token}`))?.user.email, 'alice@example.com');
+        assert.equal((await db.readUser('alice'))?.password, 'scrypt$x');
+        assert.equal(await db.readToken(orphan.record.key), null);
+        assert.equal((await addAdvisory(db, { name: 'x', range: '*', severity: 'low', title: 'third' })).id, 3, 'ids go on after the moved ones');
+        assert.equal(sriOf((await db.readPackageFile('@s/pending', '@s/pending'.slice(3) + '-1.0.0.tgz'))!), pending.integrity, 'the tarball stayed where it was');
+      } finally {
+        await db.close();
+      }
+    });
+  }
+
+  it('refuses a database that already holds records, and leaves the files as they were', async () => {
+    const dir = tmpDir('packsec-store-');
+    await seedPackage(dir, { name: 'kept', version: '1.0.0' });
+    const embedded = await openDb({ dataDir: dir, database: 'embedded' });
+    await DbStore.on(dir, embedded).createUser({ name: 'someone', createdAt: '2024-01-01T00:00:00.000Z' });
+    await embedded.close();
+    await assert.rejects(migrateToDatabase(dir, 'embedded'), /already hold records: migrate into a database of its own/);
+    assert.equal(chooseDatabase(dir), 'files');
+    assert.equal((await (await openStore({ dataDir: dir })).readPackage('kept'))?.name, 'kept');
+  });
+});
+
+function pick<T extends object>(value: T, keys: string[]): Partial<T> {
+  return Object.fromEntries(keys.map((k) => [k, (value as Record<string, unknown>)[k]])) as Partial<T>;
+}

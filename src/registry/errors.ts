@@ -22,6 +22,7 @@ export type RegistryErrorCode =
   | 'NOT_IMPLEMENTED'
   | 'UPSTREAM'
   | 'DATA_DIR'
+  | 'DATA_STORE'
   | 'DATA_CORRUPT';
 
 export const REGISTRY_ERRORS: Record<RegistryErrorCode, { status: number; hint?: string }> = {
@@ -46,6 +47,7 @@ export const REGISTRY_ERRORS: Record<RegistryErrorCode, { status: number; hint?:
   NOT_IMPLEMENTED: { status: 501 },
   UPSTREAM: { status: 502 },
   DATA_DIR: { status: 500, hint: 'check that --data names a writable folder' },
+  DATA_STORE: { status: 500, hint: 'registry.json in the data folder says which store keeps its records (docs/registry.md, "Storage in a database")' },
   DATA_CORRUPT: { status: 500, hint: 'a file in the data folder was edited by hand or damaged; restore it from a backup' },
 };
 

@@ -8,9 +8,11 @@ export { addVersion, setVersionState, setDistTag, updateMetadata, isMaintainer, 
 export { authenticate, createUserToken, issueToken, newToken, hashPassword, verifyPassword, tokenKey, type Caller, type NewToken, type TokenOptions, type UserToken } from './auth.js';
 export { createTarball, readTarball, type TarEntry } from './tarball.js';
 export { keyIdOf, loadOrCreateSigningKey, signedMessage, verifySignature, type RegistryKey, type Signature, type SigningKey } from './signing.js';
-export { openStore, type Answer, type RegistryStore, type StoreOptions } from './store.js';
+export { chooseDatabase, openStore, type Answer, type RegistryStore, type StoreOptions } from './store.js';
+export { folderStore, storeKind, type StoreKind } from './folder.js';
 export { DbStore } from './storage-db.js';
 export { FileStore, type AdvisoryRecord, type PackageRecord, type VersionRecord, type VersionState, type Person, type Attestation, type UserRecord, type TokenRecord, type StageRef } from './storage.js';
 export { abbreviatedPackument, fullPackument, CORGI_TYPE } from './packument.js';
 export { RegistryError, REGISTRY_ERRORS, type RegistryErrorCode } from './errors.js';
 export { validatePackageName, validateVersion, tarballFileName } from './names.js';
+export { migrateToDatabase, type Migrated } from './migrate.js';

@@ -5,6 +5,8 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { iso, openDb, type Db, type Sql } from '../approval/db.js';
 import { LOCK } from '../approval/schema.js';
+import { RegistryError } from './errors.js';
+import { checkFolder, markFolder, storeKind } from './folder.js';
 import { validatePackageName, validateUserName } from './names.js';
 import { PackageFiles } from './package-files.js';
 import { checkStageId, checkTokenKey, type AdvisoryRecord, type PackageRecord, type StageRef, type TokenRecord, type UserRecord } from './storage.js';
@@ -66,10 +68,27 @@ export class DbStore implements RegistryStore {
     this.files = new PackageFiles(this.dir);
   }
 
-  /** Opens (and migrates) the database named by `database` ("embedded", "memory" or a postgres:// URL) for the data folder. */
+  /**
+   * Opens (and migrates) the database named by `database` ("embedded", "memory" or a postgres:// URL) for
+   * the data folder. A folder whose records are elsewhere (JSON files, another database) is refused; a
+   * new one is marked as this database's (registry.json).
+   */
   static async open(dataDir: string, database: string): Promise<DbStore> {
-    mkdirSync(resolve(dataDir, 'packages'), { recursive: true });
+    const kind = storeKind(database);
+    if (kind === 'files') throw new RegistryError('BAD_REQUEST', 'the file store is not a database: use FileStore');
+    if (kind !== 'memory') checkFolder(dataDir, kind);
+    try {
+      mkdirSync(resolve(dataDir, 'packages'), { recursive: true });
+    } catch (err) {
+      throw new RegistryError('DATA_DIR', `cannot create the registry data folder ${resolve(dataDir)}: ${(err as Error).message}`);
+    }
     const db = await openDb({ dataDir, database });
+    try {
+      if (kind !== 'memory') markFolder(dataDir, kind, database);
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
     return new DbStore(dataDir, db, db, false, true);
   }
 
@@ -195,6 +214,43 @@ export class DbStore implements RegistryStore {
       [fields.name, fields.range, fields.severity, fields.title, fields.url ?? null, fields.createdAt],
     );
     return advisory(rows[0]!);
+  }
+
+  /**
+   * The key id of the key this database's versions are signed with: `keyid` if none was recorded yet
+   * (the first gateway's), else the recorded one. Gateways sharing a database must share the key.
+   */
+  async signingKeyId(keyid: string): Promise<string> {
+    await this.sql.query(
+      "insert into gateway_keys (name, value, created_at) values ('registry-signing-key', $1, $2) on conflict (name) do nothing",
+      [JSON.stringify({ keyid }), new Date().toISOString()],
+    );
+    const rows = await this.sql.query<{ value: { keyid?: unknown } }>("select value from gateway_keys where name = 'registry-signing-key'");
+    return String(rows[0]?.value.keyid);
+  }
+
+  /** Whether the registry's tables hold no record at all (a migration only fills an empty database). */
+  async isEmpty(): Promise<boolean> {
+    const rows = await this.sql.query<{ n: string | number }>(
+      `select (select count(*) from registry_packages) + (select count(*) from registry_users) + (select count(*) from registry_tokens)
+        + (select count(*) from registry_stage) + (select count(*) from registry_advisories) as n`,
+    );
+    return Number(rows[0]?.n) === 0;
+  }
+
+  /** Runs `fn` in one transaction, with a store bound to it: everything it writes commits together. */
+  async transaction<T>(fn: (store: DbStore) => Promise<T>): Promise<T> {
+    if (this.inTransaction) return fn(this);
+    return this.db.transaction((tx) => fn(new DbStore(this.dir, this.db, tx, true, false)));
+  }
+
+  /** Stores an advisory under its own id (moving records from files); later ids continue after it. */
+  async importAdvisory(a: AdvisoryRecord): Promise<void> {
+    await this.sql.query(
+      'insert into registry_advisories (id, name, range, severity, title, url, created_at) overriding system value values ($1, $2, $3, $4, $5, $6, $7)',
+      [a.id, a.name, a.range, a.severity, a.title, a.url ?? null, a.createdAt],
+    );
+    await this.sql.query("select setval(pg_get_serial_sequence('registry_advisories', 'id'), (select max(id) from registry_advisories))");
   }
 
   async close(): Promise<void> {

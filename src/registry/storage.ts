@@ -7,6 +7,7 @@ import { join, resolve, sep } from 'node:path';
 import { createFileAtomic, writeFileAtomic } from '../util/atomic.js';
 import { isSeverity, type Severity } from '../util/advisory.js';
 import { RegistryError } from './errors.js';
+import { checkFolder, markFolder } from './folder.js';
 import { validateUserName } from './names.js';
 import { PackageFiles, removeIfPresent } from './package-files.js';
 import type { Signature } from './signing.js';
@@ -103,9 +104,6 @@ export interface AdvisoryRecord {
   createdAt: string;
 }
 
-const FORMAT_FILE = 'registry.json';
-const FORMAT = 1;
-
 /** A token's key as stored: the SHA-256 hex of the token. */
 export function checkTokenKey(key: string): string {
   if (!/^[0-9a-f]{64}$/.test(key)) throw new RegistryError('BAD_REQUEST', 'invalid token key');
@@ -132,21 +130,20 @@ export class FileStore implements RegistryStore {
     this.files = new PackageFiles(this.dir);
   }
 
-  /** Creates the folder layout, or checks that an existing folder is a registry data folder of this format. */
+  /** Creates the folder layout, or checks that an existing folder is a registry data folder whose records are files. */
   init(): void {
     try {
       mkdirSync(this.dir, { recursive: true });
+    } catch (err) {
+      throw new RegistryError('DATA_DIR', `cannot create the registry data folder ${this.dir}: ${(err as Error).message}`);
+    }
+    checkFolder(this.dir, 'files');
+    try {
       for (const sub of ['packages', 'users', 'tokens', 'stage', 'advisories']) mkdirSync(join(this.dir, sub), { recursive: true });
     } catch (err) {
       throw new RegistryError('DATA_DIR', `cannot create the registry data folder ${this.dir}: ${(err as Error).message}`);
     }
-    const marker = join(this.dir, FORMAT_FILE);
-    if (!existsSync(marker)) {
-      writeFileAtomic(marker, JSON.stringify({ format: FORMAT, createdAt: new Date().toISOString() }, null, 2) + '\n');
-      return;
-    }
-    const meta = this.readJsonSync<{ format?: unknown }>(marker);
-    if (meta?.format !== FORMAT) throw new RegistryError('DATA_CORRUPT', `${marker}: expected format ${FORMAT}, got ${JSON.stringify(meta?.format)}`);
+    markFolder(this.dir, 'files');
   }
 
   private readJsonSync<T>(file: string): T | null {
@@ -285,13 +282,29 @@ export class FileStore implements RegistryStore {
   }
 
   async listTokens(user: string): Promise<TokenRecord[]> {
+    return (await this.allTokens()).filter((t) => t.user === user);
+  }
+
+  /** Every token of every user, oldest first (moving the records into a database). */
+  async allTokens(): Promise<TokenRecord[]> {
     const out: TokenRecord[] = [];
     for (const f of readdirSync(join(this.dir, 'tokens'))) {
       if (!/^[0-9a-f]{64}\.json$/.test(f)) continue;
       const t = await this.readToken(f.slice(0, 64));
-      if (t && t.user === user) out.push(t);
+      if (t) out.push(t);
     }
     return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  /** Every user (moving the records into a database). */
+  async listUsers(): Promise<UserRecord[]> {
+    const out: UserRecord[] = [];
+    for (const f of readdirSync(join(this.dir, 'users')).sort()) {
+      if (!f.endsWith('.json') || f.startsWith('.')) continue;
+      const u = await this.readJson<UserRecord>(join(this.dir, 'users', f));
+      if (u) out.push(u);
+    }
+    return out;
   }
 
   private stageFile(id: string): string {

@@ -1,8 +1,11 @@
 // What the registry keeps, whatever keeps it: package records (with every version's state), users,
 // hashed tokens, the index of pending requests and advisories; tarballs always on disk. FileStore keeps
 // JSON files in the data folder; DbStore keeps the same in PGlite or PostgreSQL (openStore picks).
-import { FileStore, type AdvisoryRecord, type PackageRecord, type StageRef, type TokenRecord, type UserRecord } from './storage.js';
+import { resolve } from 'node:path';
+import { RegistryError } from './errors.js';
+import { folderStore, readMarker, storeKind } from './folder.js';
 import { DbStore } from './storage-db.js';
+import { FileStore, type AdvisoryRecord, type PackageRecord, type StageRef, type TokenRecord, type UserRecord } from './storage.js';
 
 /** A file store answers at once, a database later: callers await every answer. */
 export type Answer<T> = T | Promise<T>;
@@ -57,6 +60,7 @@ export interface StoreOptions {
   /**
    * Absent or "files": JSON files in the data folder (FileStore). "embedded": PGlite in DATA/db.
    * "memory": PGlite in memory (tests). postgres://…: that PostgreSQL database, shareable by several gateways.
+   * A folder whose records another store keeps is refused (registry.json says which).
    */
   database?: string;
 }
@@ -69,4 +73,22 @@ export async function openStore(options: StoreOptions): Promise<FileStore | DbSt
     return store;
   }
   return DbStore.open(options.dataDir, options.database);
+}
+
+/**
+ * What `packsec registry` opens for a data folder: the database asked for; else the store that already
+ * keeps the folder's records (JSON files in a folder made before databases); else, for a new folder, the
+ * embedded database. A folder kept in PostgreSQL needs its URL again (it is never stored: it may hold a password).
+ */
+export function chooseDatabase(dataDir: string, requested?: string): string {
+  if (requested !== undefined) {
+    storeKind(requested);
+    return requested;
+  }
+  const kind = folderStore(dataDir);
+  if (kind === 'postgres') {
+    const where = readMarker(dataDir)?.database;
+    throw new RegistryError('DATA_STORE', `${resolve(dataDir)} keeps its records in PostgreSQL${where ? ` (${where})` : ''}: give --database postgres://… (or PACKSEC_REGISTRY_DATABASE)`);
+  }
+  return kind ?? 'embedded';
 }
