@@ -70,12 +70,13 @@ export function publishBody(name: string, version: string, options: { tag?: stri
   };
 }
 
-/** Every file of a data folder with its hash (the pid file aside). */
+/** Every file of a data folder with its hash; pid files, the admin socket and the embedded database's own files aside. */
 export function tree(dir: string): string[] {
   const out: string[] = [];
   const walk = (d: string, rel: string) => {
     for (const e of readdirSync(d)) {
       const p = join(d, e);
+      if (rel === '' && ['server.pid', 'db.pid', 'admin.sock', 'db'].includes(e)) continue;
       if (statSync(p).isDirectory()) walk(p, `${rel}${e}/`);
       else if (e !== 'server.pid') out.push(`${rel}${e}:${createHash('sha1').update(readFileSync(p)).digest('hex')}`);
     }

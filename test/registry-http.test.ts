@@ -1,31 +1,36 @@
 // The registry over HTTP, in process: npm's protocol (publish, packuments, tarballs, dist-tags, users,
-// tokens), signatures, pending versions, the upstream proxy, and refusals of bad input.
+// tokens), signatures, pending versions, the upstream proxy, and refusals of bad input; on every store
+// (JSON files, the embedded database, PostgreSQL when configured: registry-stores.ts).
 import assert from 'node:assert/strict';
 import { createHash, createPublicKey, verify } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import {
-  createTarball, createUserToken, FileStore, readTarball, seedAdvisory, seedPackage, settleVersion, startRegistry, verifySignature,
-  type RunningRegistry,
+  addAdvisory, createTarball, createUserToken, openStore, readTarball, seedPackage, setVersionState, startRegistry, verifySignature,
+  type RegistryStore,
 } from '../src/registry/index.js';
-import { runCli } from './helpers.js';
-import { call, publishBody, raw, sri, tree } from './registry-client.js';
+import { runCliAsync } from './helpers.js';
+import { call, publishBody, raw, sri } from './registry-client.js';
 import { tmpDir } from './registry-helpers.js';
+import { snapshot, startOn, storeKinds, type Started } from './registry-stores.js';
 
-describe('registry: publish and read', () => {
-  let reg: RunningRegistry;
+const kinds = storeKinds();
+
+for (const kind of kinds) describe(`registry (${kind.name}): publish and read`, () => {
+  let reg: Started;
   let data: string;
+  let store: RegistryStore;
   let alice: string;
   let bob: string;
   before(async () => {
-    data = tmpDir('packsec-reg-');
-    reg = await startRegistry({ dataDir: data, port: 0, limits: { maxTarballBytes: 64 * 1024, maxUnpackedBytes: 4 * 1024 * 1024 } });
-    const store = new FileStore(data);
-    alice = createUserToken(store, 'alice', { email: 'alice@example.com' }).token;
-    bob = createUserToken(store, 'bob').token;
+    reg = await startOn(kind, { port: 0, limits: { maxTarballBytes: 64 * 1024, maxUnpackedBytes: 4 * 1024 * 1024 } });
+    data = reg.dataDir;
+    store = reg.registry.store;
+    alice = (await createUserToken(store, 'alice', { email: 'alice@example.com' })).token;
+    bob = (await createUserToken(store, 'bob')).token;
   });
   after(() => reg.close());
 
@@ -120,7 +125,7 @@ describe('registry: publish and read', () => {
     assert.match(bad.body.error, /invalid or revoked token/);
     assert.equal((await call(reg.url, 'GET', '/-/whoami', { token: 'npsec_nope' })).status, 401);
     assert.deepEqual((await call(reg.url, 'GET', '/-/whoami', { token: alice })).body, { username: 'alice' });
-    const ro = createUserToken(new FileStore(data), 'alice', { readonly: true }).token;
+    const ro = (await createUserToken(store, 'alice', { readonly: true })).token;
     const readonly = await call(reg.url, 'PUT', '/fresh', { token: ro, body: publishBody('fresh', '1.0.0') });
     assert.equal(readonly.status, 403);
     assert.match(readonly.body.error, /read-only/);
@@ -128,7 +133,7 @@ describe('registry: publish and read', () => {
   });
 
   it('checks the tarball against the manifest and stores nothing on a mismatch', async () => {
-    const before = tree(data);
+    const before = await snapshot(reg);
     const other = createTarball({ 'package.json': JSON.stringify({ name: 'evil', version: '1.0.0' }) });
     const cases: [unknown, number, RegExp][] = [
       [publishBody('mismatch', '1.0.0', { integrity: sri(Buffer.from('something else')) }), 400, /integrity is sha512-/],
@@ -147,11 +152,11 @@ describe('registry: publish and read', () => {
       assert.equal(r.status, status, JSON.stringify(r.body));
       assert.match(r.body.error, message);
     }
-    assert.deepEqual(tree(data), before);
+    assert.deepEqual(await snapshot(reg), before);
   });
 
   it('refuses bad names, traversal, garbage and oversized bodies with JSON errors, and keeps serving', async () => {
-    const before = tree(data);
+    const before = await snapshot(reg);
     for (const path of ['/%2e%2e', '/../../etc/passwd', '/left-pad/-/../../../registry.json', '/@acme/../../x']) {
       const answer = await raw(reg.url, `GET ${path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`);
       assert.match(answer, /^HTTP\/1\.1 (400|404)/, path);
@@ -172,7 +177,7 @@ describe('registry: publish and read', () => {
     assert.match(await raw(reg.url, 'THIS IS NOT HTTP\r\n\r\n'), /^HTTP\/1\.1 400/);
     assert.match(await raw(reg.url, 'GET / HTTP/1.1\r\ncontent-length: x\r\n\r\n'), /^HTTP\/1\.1 400/);
     assert.equal((await call(reg.url, 'GET', '/-/ping')).status, 200);
-    assert.deepEqual(tree(data), before);
+    assert.deepEqual(await snapshot(reg), before);
   });
 
   it('manages dist-tags, and refuses tags on missing versions and removing latest', async () => {
@@ -210,29 +215,33 @@ describe('registry: publish and read', () => {
     assert.deepEqual(same.map((r) => r.status).sort(), [201, 403, 403, 403]);
   });
 
-  it('hands out tokens from the CLI while the server runs', () => {
-    const r = runCli(['registry', 'token', '--data', data, '--user', 'carol', '--json'], data);
+  it('hands out tokens from the CLI while the server runs', async () => {
+    // The embedded database is open in the server alone: the command asks it over its admin socket.
+    const database = kind.name === 'postgres' ? ['--database', reg.databaseArg] : [];
+    const r = await runCliAsync(['registry', 'token', '--data', data, ...database, '--user', 'carol', '--json'], data);
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout);
     assert.equal(out.user, 'carol');
     assert.equal(out.userCreated, true);
-    return call(reg.url, 'GET', '/-/whoami', { token: out.token }).then((w) => assert.deepEqual(w.body, { username: 'carol' }));
+    assert.deepEqual((await call(reg.url, 'GET', '/-/whoami', { token: out.token })).body, { username: 'carol' });
+    const bad = await runCliAsync(['registry', 'token', '--data', data, ...database, '--user', '../x'], data);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /invalid user name "\.\.\/x"/);
   });
 
   it('lists, creates and revokes tokens; logout revokes the token in use', async () => {
-    const store = new FileStore(data);
-    const t = createUserToken(store, 'dave').token;
+    const t = (await createUserToken(store, 'dave')).token;
     const list = (await call(reg.url, 'GET', '/-/npm/v1/tokens', { token: t })).body;
     assert.equal(list.total, 1);
     assert.equal(list.objects[0].token, t.slice(0, 12));
     assert.equal((await call(reg.url, 'POST', '/-/npm/v1/tokens', { token: t, body: { password: 'x', readonly: false } })).status, 401);
-    const second = createUserToken(store, 'dave').token;
+    const second = (await createUserToken(store, 'dave')).token;
     const key = createHash('sha256').update(second).digest('hex');
     assert.equal((await call(reg.url, 'DELETE', `/-/npm/v1/tokens/token/${key}`, { token: t })).status, 204);
     assert.equal((await call(reg.url, 'GET', '/-/whoami', { token: second })).status, 401);
     assert.equal((await call(reg.url, 'DELETE', `/-/user/token/${t}`, { token: t })).status, 200);
     assert.equal((await call(reg.url, 'GET', '/-/whoami', { token: t })).status, 401);
-    assert.ok(!readdirSync(join(data, 'tokens')).some((f) => f.includes(t)), 'tokens are stored hashed');
+    assert.ok(!JSON.stringify(await snapshot(reg)).includes(t.slice(6)), 'tokens are stored hashed');
   });
 
   it('searches hosted packages', async () => {
@@ -241,22 +250,21 @@ describe('registry: publish and read', () => {
   });
 });
 
-describe('registry: users (legacy CouchDB login)', () => {
+for (const kind of kinds) describe(`registry (${kind.name}): users (legacy CouchDB login)`, () => {
   it('refuses sign-up unless enabled, then hashes passwords with scrypt and logs in', async () => {
-    const data = tmpDir('packsec-reg-users-');
-    const closed = await startRegistry({ dataDir: data, port: 0 });
+    const closed = await startOn(kind, { port: 0 });
     const body = { _id: 'org.couchdb.user:erin', name: 'erin', password: 'correct horse', email: 'erin@example.com', type: 'user', roles: [] };
     const refused = await call(closed.url, 'PUT', '/-/user/org.couchdb.user:erin', { body });
     assert.equal(refused.status, 403);
     assert.match(refused.body.error, /sign-up is disabled/);
     await closed.close();
-    const open = await startRegistry({ dataDir: data, port: 0, signup: true });
+    const open = await startRegistry({ dataDir: closed.dataDir, database: closed.databaseArg, port: 0, signup: true });
     try {
       const created = await call(open.url, 'PUT', '/-/user/org.couchdb.user:erin', { body });
       assert.equal(created.status, 201);
       assert.match(created.body.token, /^npsec_/);
-      const stored = JSON.parse(readFileSync(join(data, 'users', 'erin.json'), 'utf8'));
-      assert.match(stored.password, /^scrypt\$16384\$8\$1\$/);
+      const stored = (await open.registry.store.readUser('erin'))!;
+      assert.match(stored.password ?? '', /^scrypt\$16384\$8\$1\$/);
       assert.ok(!JSON.stringify(stored).includes('correct horse'));
       const login = await call(open.url, 'PUT', '/-/user/org.couchdb.user:erin', { body: { ...body, email: undefined } });
       assert.equal(login.status, 201);
@@ -274,14 +282,15 @@ describe('registry: users (legacy CouchDB login)', () => {
   });
 });
 
-describe('registry: pending versions (approval required)', () => {
+for (const kind of kinds) describe(`registry (${kind.name}): pending versions (approval required)`, () => {
   it('keeps a pending version out of packuments, dist-tags and downloads until it is settled', async () => {
-    const data = tmpDir('packsec-reg-pending-');
-    const reg = await startRegistry({ dataDir: data, port: 0, approval: 'required' });
+    const reg = await startOn(kind, { port: 0, approval: 'required' });
+    const data = reg.dataDir;
+    const settle = (name: string, version: string, state: 'public' | 'rejected') => setVersionState(reg.registry, name, version, state);
     try {
-      const store = new FileStore(data);
-      const alice = createUserToken(store, 'alice').token;
-      const bob = createUserToken(store, 'bob').token;
+      const store = reg.registry.store;
+      const alice = (await createUserToken(store, 'alice')).token;
+      const bob = (await createUserToken(store, 'bob')).token;
       const gatedBody = publishBody('gated', '1.0.0');
       const put = await call(reg.url, 'PUT', '/gated', { token: alice, body: gatedBody });
       assert.equal(put.status, 201);
@@ -310,7 +319,7 @@ describe('registry: pending versions (approval required)', () => {
       assert.equal(approve.headers.get('www-authenticate'), 'OTP');
       assert.equal(approve.body.authUrl, `${reg.url}/-/approve/${item.id.replace(/-/g, '')}`);
 
-      await settleVersion(data, 'gated', '1.0.0', 'public');
+      await settle('gated', '1.0.0', 'public');
       const doc = (await call(reg.url, 'GET', '/gated')).body;
       assert.deepEqual(doc['dist-tags'], { latest: '1.0.0' });
       assert.equal(doc.versions['1.0.0'].dist.signatures[0].keyid, reg.keyid);
@@ -319,26 +328,26 @@ describe('registry: pending versions (approval required)', () => {
 
       const second = await call(reg.url, 'PUT', '/gated', { token: alice, body: publishBody('gated', '1.1.0') });
       assert.equal(second.body.pending, true);
-      await settleVersion(data, 'gated', '1.1.0', 'rejected');
+      await settle('gated', '1.1.0', 'rejected');
       assert.equal((await call(reg.url, 'GET', '/gated')).body['dist-tags'].latest, '1.0.0');
       assert.ok(!existsSync(join(data, 'packages', 'gated', 'gated-1.1.0.tgz')), 'a rejected tarball is discarded');
       const reuse = await call(reg.url, 'PUT', '/gated', { token: alice, body: publishBody('gated', '1.1.0') });
       assert.equal(reuse.status, 403, 'a rejected version number stays burned');
-      await assert.rejects(settleVersion(data, 'gated', '1.0.0', 'rejected'), /is public, not pending/);
+      await assert.rejects(settle('gated', '1.0.0', 'rejected'), /is public, not pending/);
     } finally {
       await reg.close();
     }
   });
 });
 
-describe('registry: seeding', () => {
+for (const kind of kinds) describe(`registry (${kind.name}): seeding`, () => {
   it('writes packages with chosen times, publishers, provenance and deprecations', async () => {
-    const data = tmpDir('packsec-reg-seed-');
+    const reg = await startOn(kind, { port: 0 });
+    const data = reg.registry;
     const bundle = { mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json', dsseEnvelope: { payload: Buffer.from('{}').toString('base64'), payloadType: 'application/vnd.in-toto+json', signatures: [] } };
     await seedPackage(data, { name: 'old-lib', version: '1.0.0', time: '2019-05-01T10:00:00.000Z', npmUser: { name: 'maint', email: 'm@example.com' }, repository: { type: 'git', url: 'git+https://github.com/x/old-lib.git' }, attestations: [{ predicateType: 'https://slsa.dev/provenance/v1', bundle }] });
     await seedPackage(data, { name: 'old-lib', version: '1.0.1', time: '2019-06-01T10:00:00.000Z', npmUser: { name: 'intruder', email: 'i@example.com' }, deprecated: 'do not use', scripts: { postinstall: 'node steal.js' }, files: { 'steal.js': '//' } });
     await seedPackage(data, { name: 'old-lib', version: '2.0.0-rc.1', tag: 'next', state: 'pending' });
-    const reg = await startRegistry({ dataDir: data, port: 0 });
     try {
       const doc = (await call(reg.url, 'GET', '/old-lib')).body;
       assert.equal(doc.time['1.0.0'], '2019-05-01T10:00:00.000Z');
@@ -365,6 +374,9 @@ describe('registry: seeding', () => {
     }
   });
 
+});
+
+describe('registry: tarballs', () => {
   it('makes reproducible tarballs that round-trip, long paths included', () => {
     const long = `${'d'.repeat(80)}/${'e'.repeat(60)}/file.js`;
     const files = { 'package.json': '{"name":"x","version":"1.0.0"}', [long]: 'x', 'lib/a.js': Buffer.from([1, 2, 3]) };
@@ -378,18 +390,17 @@ describe('registry: seeding', () => {
   });
 });
 
-describe('registry: upstream proxy', () => {
+for (const kind of kinds) describe(`registry (${kind.name}): upstream proxy`, () => {
   it('reads unhosted packages from upstream through itself, never proxies writes, and hosted names win', async () => {
     const upData = tmpDir('packsec-reg-up-');
     await seedPackage(upData, { name: 'from-upstream', version: '1.0.0' });
     await seedPackage(upData, { name: 'shadowed', version: '9.9.9', description: 'upstream copy' });
     const upstream = await startRegistry({ dataDir: upData, port: 0 });
-    const data = tmpDir('packsec-reg-gw-');
-    await seedPackage(data, { name: 'shadowed', version: '1.0.0', description: 'hosted copy' });
-    await seedPackage(data, { name: 'only-pending', version: '1.0.0', state: 'pending' });
     await seedPackage(upData, { name: 'only-pending', version: '6.6.6' });
-    const gw = await startRegistry({ dataDir: data, port: 0, upstream: upstream.url });
+    const gw = await startOn(kind, { port: 0, upstream: upstream.url });
     try {
+      await seedPackage(gw.registry, { name: 'shadowed', version: '1.0.0', description: 'hosted copy' });
+      await seedPackage(gw.registry, { name: 'only-pending', version: '1.0.0', state: 'pending' });
       const doc = (await call(gw.url, 'GET', '/from-upstream')).body;
       assert.equal(doc.versions['1.0.0'].dist.tarball, `${gw.url}/from-upstream/-/from-upstream-1.0.0.tgz`);
       assert.equal(doc.versions['1.0.0'].dist.signatures[0].keyid, upstream.keyid);
@@ -403,7 +414,7 @@ describe('registry: upstream proxy', () => {
       assert.equal((await call(gw.url, 'GET', '/shadowed')).body.description, 'hosted copy');
       assert.equal((await call(gw.url, 'GET', '/only-pending')).status, 404, 'a hosted name is never looked up upstream');
       assert.equal((await call(gw.url, 'GET', '/nowhere')).status, 404);
-      const token = createUserToken(new FileStore(data), 'alice').token;
+      const token = (await createUserToken(gw.registry.store, 'alice')).token;
       const put = await call(gw.url, 'PUT', '/from-upstream', { token, body: publishBody('from-upstream', '1.0.1') });
       assert.equal(put.status, 201, 'a publish goes to the gateway itself');
       assert.equal((await call(upstream.url, 'GET', '/from-upstream')).body.versions['1.0.1'], undefined, 'upstream is untouched');
@@ -413,6 +424,9 @@ describe('registry: upstream proxy', () => {
     }
   });
 
+});
+
+describe('registry: upstream down', () => {
   it('answers 502 when upstream is down', async () => {
     const gw = await startRegistry({ dataDir: tmpDir('packsec-reg-gw-'), port: 0, upstream: 'http://127.0.0.1:9/' });
     try {
@@ -425,29 +439,31 @@ describe('registry: upstream proxy', () => {
   });
 });
 
-describe('registry: advisories', () => {
+for (const kind of kinds) describe(`registry (${kind.name}): advisories`, () => {
   const BULK = '/-/npm/v1/security/advisories/bulk';
   const post = (base: string, body: string | Buffer, headers: Record<string, string> = {}) =>
     fetch(base + BULK, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body }).then(async (r) => ({ status: r.status, body: await r.json() as any }));
 
-  it('adds advisories from the CLI (checked), lists them, and answers bulk queries by version, gzip included', async () => {
-    const data = tmpDir('packsec-reg-adv-');
-    const add = (...args: string[]) => runCli(['registry', 'advisory', 'add', '--data', data, ...args], data);
-    const ok = add('--package', 'left-pad', '--range', '<1.0.3', '--severity', 'high', '--title', 'Pads too much', '--url', 'https://example.com/a/1');
-    assert.equal(ok.code, 0, ok.stderr);
-    assert.match(ok.stderr, /added #1 left-pad <1\.0\.3 high: Pads too much/);
-    const bad = add('--package', 'left-pad', '--range', 'soon', '--severity', 'high', '--title', 'x');
-    assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /range: "soon" is not a semver range/);
-    assert.match(add('--package', 'left-pad', '--range', '*', '--severity', 'dire', '--title', 'x').stderr, /severity: expected one of info, low, moderate, high, critical/);
-    assert.match(add('--package', 'left-pad', '--range', '*', '--severity', 'low').stderr, /needs --title/);
-    assert.equal(add('--package', '../x', '--range', '*', '--severity', 'low', '--title', 'x').code, 2);
-    seedAdvisory(data, { name: 'JSONStream', range: '>=1.0.0', severity: 'critical', title: 'An old name with capitals' });
-    const list = runCli(['registry', 'advisory', 'list', '--data', data, '--package', 'left-pad', '--json'], data);
-    assert.deepEqual(JSON.parse(list.stdout).advisories.map((a: { id: number; range: string }) => [a.id, a.range]), [[1, '<1.0.3']]);
-
-    const reg = await startRegistry({ dataDir: data, port: 0 });
+  it('adds advisories from the CLI while the server runs (checked), lists them, and answers bulk queries by version, gzip included', async () => {
+    const reg = await startOn(kind, { port: 0 });
+    const data = reg.dataDir;
+    // With the embedded database the commands go through the server's admin socket; else to the store.
+    const database = kind.name === 'postgres' ? ['--database', reg.databaseArg] : [];
+    const add = (...args: string[]) => runCliAsync(['registry', 'advisory', 'add', '--data', data, ...database, ...args], data);
     try {
+      const ok = await add('--package', 'left-pad', '--range', '<1.0.3', '--severity', 'high', '--title', 'Pads too much', '--url', 'https://example.com/a/1');
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.match(ok.stderr, /added #1 left-pad <1\.0\.3 high: Pads too much/);
+      const bad = await add('--package', 'left-pad', '--range', 'soon', '--severity', 'high', '--title', 'x');
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /range: "soon" is not a semver range/);
+      assert.match((await add('--package', 'left-pad', '--range', '*', '--severity', 'dire', '--title', 'x')).stderr, /severity: expected one of info, low, moderate, high, critical/);
+      assert.match((await add('--package', 'left-pad', '--range', '*', '--severity', 'low')).stderr, /needs --title/);
+      assert.equal((await add('--package', '../x', '--range', '*', '--severity', 'low', '--title', 'x')).code, 2);
+      await addAdvisory(reg.registry.store, { name: 'JSONStream', range: '>=1.0.0', severity: 'critical', title: 'An old name with capitals' });
+      const list = await runCliAsync(['registry', 'advisory', 'list', '--data', data, ...database, '--package', 'left-pad', '--json'], data);
+      assert.deepEqual(JSON.parse(list.stdout).advisories.map((a: { id: number; range: string }) => [a.id, a.range]), [[1, '<1.0.3']]);
+
       const r = await post(reg.url, JSON.stringify({ 'left-pad': ['1.0.0', '1.3.0'], JSONStream: ['0.9.0'], other: [] }));
       assert.equal(r.status, 200);
       assert.deepEqual(r.body, { 'left-pad': [{ id: 1, url: 'https://example.com/a/1', title: 'Pads too much', severity: 'high', vulnerable_versions: '<1.0.3', cwe: [], cvss: { score: 0, vectorString: null } }] });
@@ -455,16 +471,19 @@ describe('registry: advisories', () => {
       const gz = await post(reg.url, gzipSync(JSON.stringify({ JSONStream: ['1.3.5'] })), { 'content-encoding': 'gzip' });
       assert.deepEqual(gz.body.JSONStream.map((a: { id: number }) => a.id), [2]);
       // Added while the server runs: served at once.
-      assert.equal(add('--package', 'left-pad', '--range', '1.3.0', '--severity', 'low', '--title', 'Later').code, 0);
+      assert.equal((await add('--package', 'left-pad', '--range', '1.3.0', '--severity', 'low', '--title', 'Later')).code, 0);
       assert.deepEqual((await post(reg.url, JSON.stringify({ 'left-pad': ['1.3.0'] }))).body['left-pad'].map((a: { id: number }) => a.id), [3]);
     } finally {
       await reg.close();
     }
+    // And with the server stopped, the command opens the store itself.
+    const later = await runCliAsync(['registry', 'advisory', 'list', '--data', data, ...database, '--json'], data);
+    assert.equal(later.code, 0, later.stderr);
+    assert.deepEqual(JSON.parse(later.stdout).advisories.map((a: { id: number }) => a.id), [1, 2, 3]);
   });
 
   it('refuses malformed queries with 4xx JSON errors that name the place', async () => {
-    const data = tmpDir('packsec-reg-adv-bad-');
-    const reg = await startRegistry({ dataDir: data, port: 0 });
+    const reg = await startOn(kind, { port: 0 });
     try {
       const cases: [string | Buffer, Record<string, string>, number, RegExp][] = [
         ['[]', {}, 400, /expected an object of package names to lists of versions, got an array/],
@@ -482,43 +501,69 @@ describe('registry: advisories', () => {
       }
       assert.equal((await call(reg.url, 'GET', BULK)).status, 405);
       assert.equal((await call(reg.url, 'POST', '/-/npm/v1/security/audits/quick', { body: {} })).status, 404);
-      writeFileSync(join(data, 'advisories', '1.json'), '{"id": 1}');
-      const corrupt = await post(reg.url, '{"a": ["1.0.0"]}');
-      assert.equal(corrupt.status, 500);
-      assert.equal(corrupt.body.code, 'DATA_CORRUPT');
+      if (kind.name === 'files') {
+        writeFileSync(join(reg.dataDir, 'advisories', '1.json'), '{"id": 1}');
+        const corrupt = await post(reg.url, '{"a": ["1.0.0"]}');
+        assert.equal(corrupt.status, 500);
+        assert.equal(corrupt.body.code, 'DATA_CORRUPT');
+      }
     } finally {
       await reg.close();
     }
   });
 });
 
-describe('registry: data folder', () => {
-  it('refuses a second server on the same folder, and corrupt files are 500s not crashes', async () => {
-    const data = tmpDir('packsec-reg-lock-');
-    await seedPackage(data, { name: 'fine', version: '1.0.0' });
-    const reg = await startRegistry({ dataDir: data, port: 0 });
+for (const kind of kinds) describe(`registry (${kind.name}): data folder`, () => {
+  const shared = kind.name === 'postgres';
+  it(shared
+    ? 'lets a second gateway share the folder (PostgreSQL serialises writers), and tampered tarballs are 500s not crashes'
+    : 'refuses a second server on the same folder, and corrupt files are 500s not crashes', async () => {
+    const reg = await startOn(kind, { port: 0 });
+    const data = reg.dataDir;
     try {
-      await assert.rejects(startRegistry({ dataDir: data, port: 0 }), /already uses/);
+      await seedPackage(reg.registry, { name: 'fine', version: '1.0.0' });
+      if (shared) {
+        const second = await startRegistry({ dataDir: data, database: reg.databaseArg, port: 0 });
+        try {
+          assert.equal((await call(second.url, 'GET', '/fine')).body.name, 'fine');
+          assert.equal(second.keyid, reg.keyid);
+        } finally {
+          await second.close();
+        }
+      } else {
+        await assert.rejects(startRegistry({ dataDir: data, database: reg.databaseArg, port: 0 }), /already uses/);
+      }
       writeFileSync(join(data, 'packages', 'fine', 'fine-1.0.0.tgz'), 'tampered');
       const r = await call(reg.url, 'GET', '/fine/-/fine-1.0.0.tgz');
       assert.equal(r.status, 500);
       assert.match(r.body.error, /does not match its integrity/);
-      writeFileSync(join(data, 'packages', 'fine', 'record.json'), '{ broken');
-      assert.equal((await call(reg.url, 'GET', '/fine')).status, 500);
+      if (kind.name === 'files') {
+        writeFileSync(join(data, 'packages', 'fine', 'record.json'), '{ broken');
+        assert.equal((await call(reg.url, 'GET', '/fine')).status, 500);
+      }
       assert.equal((await call(reg.url, 'GET', '/-/ping')).status, 200);
     } finally {
       await reg.close();
     }
-    const again = await startRegistry({ dataDir: data, port: 0 });
+    const again = await startRegistry({ dataDir: data, database: reg.databaseArg, port: 0 });
     await again.close();
   });
+
+  if (kind.name !== 'files') {
+    it('refuses a data folder whose signing key is not the one the database\'s versions are signed with', async () => {
+      const reg = await startOn(kind, { port: 0 });
+      await reg.close();
+      rmSync(join(reg.dataDir, 'keys'), { recursive: true });
+      await assert.rejects(startRegistry({ dataDir: reg.dataDir, database: reg.databaseArg, port: 0 }), /is not the key of the versions in .*: gateways sharing a database must share the data folder/);
+    });
+  }
 });
 
-describe('registry: shutdown', () => {
+for (const kind of kinds) describe(`registry (${kind.name}): shutdown`, () => {
   it('finishes a publish in flight, refuses new connections, and releases the data folder', async () => {
-    const data = tmpDir('packsec-reg-stop-');
-    const reg = await startRegistry({ dataDir: data, port: 0 });
-    const token = createUserToken(new FileStore(data), 'alice').token;
+    const reg = await startOn(kind, { port: 0 });
+    const data = reg.dataDir;
+    const token = (await createUserToken(reg.registry.store, 'alice')).token;
     const body = Buffer.from(JSON.stringify(publishBody('in-flight', '1.0.0')));
     const half = body.length >> 1;
     const answer = new Promise<string>((done) => {
@@ -537,6 +582,12 @@ describe('registry: shutdown', () => {
     await closed;
     await assert.rejects(fetch(`${reg.url}/-/ping`), 'no new connections');
     assert.ok(!existsSync(join(data, 'server.pid')));
-    assert.equal(JSON.parse(readFileSync(join(data, 'packages', 'in-flight', 'record.json'), 'utf8')).versions['1.0.0'].state, 'public');
+    assert.ok(!existsSync(join(data, 'admin.sock')));
+    const store = await openStore({ dataDir: data, database: reg.databaseArg });
+    try {
+      assert.equal((await store.readPackage('in-flight'))?.versions['1.0.0']?.state, 'public');
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -1,12 +1,14 @@
 // npm's staged publishing with the real npm client against the registry on 127.0.0.1: a plain
 // `npm publish` stays pending (npm prints where to approve), installs fail until approval, and
 // `npm stage list|view|approve|reject` work, approve through npm's web-auth flow, in a terminal (npm
-// polls doneUrl) and headless (the token from doneUrl passed with --otp).
+// polls doneUrl) and headless (the token from doneUrl passed with --otp). On files in `npm test`; on the
+// databases in `npm run test:db` (registry-stage.test.ts covers the protocol on every store in both).
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { createUserToken, FileStore, settleVersion, startRegistry, type RunningRegistry } from '../src/registry/index.js';
-import { npmSandbox, packageDir, tmpDir, type NpmSandbox } from './registry-helpers.js';
+import { createUserToken, setVersionState } from '../src/registry/index.js';
+import { npmSandbox, packageDir, type NpmSandbox } from './registry-helpers.js';
+import { startOn, storeKinds, type Started } from './registry-stores.js';
 
 function hasScript(): boolean {
   try {
@@ -38,16 +40,14 @@ function nodePrint(cwd: string, expression: string): string {
   return execFileSync(process.execPath, ['-p', expression], { cwd, encoding: 'utf8' }).trim();
 }
 
-describe('npm staged publishing with the npm client', () => {
-  let reg: RunningRegistry;
-  let data: string;
+for (const kind of storeKinds(['files'])) describe(`npm staged publishing with the npm client (${kind.name})`, () => {
+  let reg: Started;
   let alice: NpmSandbox;
   let reader: NpmSandbox;
   let project: string;
   before(async () => {
-    data = tmpDir('packsec-npm-stage-');
-    reg = await startRegistry({ dataDir: data, port: 0, approval: 'required' });
-    alice = npmSandbox(reg.url, createUserToken(new FileStore(data), 'alice').token);
+    reg = await startOn(kind, { port: 0, approval: 'required' });
+    alice = npmSandbox(reg.url, (await createUserToken(reg.registry.store, 'alice')).token);
     reader = npmSandbox(reg.url);
     project = packageDir({ name: 'consumer', version: '1.0.0', private: true }, {});
   });
@@ -89,7 +89,7 @@ describe('npm staged publishing with the npm client', () => {
     // In a terminal npm shows the approval page and polls doneUrl until the request is approved.
     let settled: Promise<unknown> | undefined;
     const run = await npmInTerminal(alice, ['stage', 'approve', id], alice.dir, (text) => {
-      if (!settled && text.includes(page)) settled = new Promise((r) => setTimeout(r, 1500)).then(() => settleVersion(data, 'gated', '1.0.0', 'public'));
+      if (!settled && text.includes(page)) settled = new Promise((r) => setTimeout(r, 1500)).then(() => setVersionState(reg.registry, 'gated', '1.0.0', 'public'));
     });
     await settled;
     assert.equal(run.code, 0, run.output);
@@ -112,7 +112,7 @@ describe('npm staged publishing with the npm client', () => {
     const { doneUrl, authUrl } = (JSON.parse(asked.stdout) as { error: { doneUrl: string; authUrl: string } }).error;
     assert.equal(authUrl, `${reg.url}/-/approve/${id.replace(/-/g, '')}`);
     assert.equal((await fetch(doneUrl)).status, 202);
-    await settleVersion(data, 'gated', '1.1.0', 'public');
+    await setVersionState(reg.registry, 'gated', '1.1.0', 'public');
     const { token } = (await (await fetch(doneUrl)).json()) as { token: string };
     const approve = await alice.npm(['stage', 'approve', id, `--otp=${token}`], alice.dir);
     assert.equal(approve.code, 0, approve.stderr);

@@ -1,27 +1,27 @@
 // The stock npm client against the registry on 127.0.0.1: publish, view, install, dist-tag, whoami,
 // deprecate, owner, stage list, and `npm audit signatures` verifying the registry's ECDSA signatures.
-// Each npm runs with its own temporary userconfig and cache; the user's npm config is never read.
+// Each npm runs with its own temporary userconfig and cache; the user's npm config is never read. On every store.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
-import { createUserToken, FileStore, seedAdvisory, seedPackage, startRegistry, type RunningRegistry } from '../src/registry/index.js';
-import { cliPath } from './helpers.js';
+import { addAdvisory, createUserToken, FileStore, seedPackage } from '../src/registry/index.js';
+import { cliPath, runCli, runCliAsync } from './helpers.js';
 import { hasOpenssl, npmSandbox, packageDir, startSigstoreStandIn, tmpDir, type NpmSandbox, type SigstoreStandIn } from './registry-helpers.js';
+import { spawnRegistry, startOn, storeKinds, type Started } from './registry-stores.js';
 
-describe('registry with the npm client', () => {
-  let reg: RunningRegistry;
-  let data: string;
+const kinds = storeKinds();
+
+for (const kind of kinds) describe(`registry (${kind.name}) with the npm client`, () => {
+  let reg: Started;
   let alice: NpmSandbox;
   let anonymous: NpmSandbox;
   let project: string;
   before(async () => {
-    data = tmpDir('packsec-npm-data-');
-    await seedPackage(data, { name: 'dep-a', version: '1.0.0', time: '2021-03-04T05:06:07.000Z', files: { 'index.js': "module.exports = 'dep-a';\n" } });
-    reg = await startRegistry({ dataDir: data, port: 0 });
-    alice = npmSandbox(reg.url, createUserToken(new FileStore(data), 'alice', { email: 'alice@example.com' }).token);
+    reg = await startOn(kind, { port: 0 });
+    await seedPackage(reg.registry, { name: 'dep-a', version: '1.0.0', time: '2021-03-04T05:06:07.000Z', files: { 'index.js': "module.exports = 'dep-a';\n" } });
+    alice = npmSandbox(reg.url, (await createUserToken(reg.registry.store, 'alice', { email: 'alice@example.com' })).token);
     anonymous = npmSandbox(reg.url);
     project = packageDir({ name: 'consumer', version: '1.0.0', private: true }, {});
   });
@@ -99,8 +99,8 @@ describe('registry with the npm client', () => {
     const clean = await anonymous.npm(['audit', '--json'], project);
     assert.equal(clean.code, 0, clean.stdout + clean.stderr);
     assert.equal(JSON.parse(clean.stdout).metadata.vulnerabilities.total, 0);
-    seedAdvisory(data, { name: 'dep-a', range: '<1.0.1', severity: 'high', title: 'dep-a leaks', url: 'https://example.com/advisories/1' });
-    seedAdvisory(data, { name: 'app-lib', range: '>=3.0.0', severity: 'critical', title: 'not the installed version' });
+    await addAdvisory(reg.registry.store, { name: 'dep-a', range: '<1.0.1', severity: 'high', title: 'dep-a leaks', url: 'https://example.com/advisories/1' });
+    await addAdvisory(reg.registry.store, { name: 'app-lib', range: '>=3.0.0', severity: 'critical', title: 'not the installed version' });
     const r = await anonymous.npm(['audit', '--json'], project);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     const report = JSON.parse(r.stdout);
@@ -129,12 +129,12 @@ describe('registry with the npm client', () => {
       assert.deepEqual([...new Set(standIn.requested)], ['tuf-repo-cdn.sigstore.dev:443'], 'only the TUF stand-in was reached through the proxy');
 
       // Swap dep-a's signature for another version's: valid ECDSA, wrong message.
-      const file = join(data, 'packages', 'dep-a', 'record.json');
-      const record = JSON.parse(readFileSync(file, 'utf8'));
-      const other = JSON.parse(readFileSync(join(data, 'packages', 'app-lib', 'record.json'), 'utf8'));
-      record.versions['1.0.0'].signatures = other.versions['1.0.0'].signatures;
+      const store = reg.registry.store;
+      const record = (await store.readPackage('dep-a'))!;
+      const other = (await store.readPackage('app-lib'))!;
+      record.versions['1.0.0']!.signatures = other.versions['1.0.0']!.signatures;
       record.rev += 1;
-      writeFileSync(file, JSON.stringify(record));
+      await store.writePackage(record);
       const bad = await auditor.npm(['audit', 'signatures'], project, standIn.env);
       assert.equal(bad.code, 1, bad.stdout + bad.stderr);
       assert.match(bad.stdout, /1 package has an invalid registry signature/);
@@ -143,12 +143,11 @@ describe('registry with the npm client', () => {
   });
 });
 
-describe('registry with approval required, with the npm client', () => {
+for (const kind of kinds) describe(`registry (${kind.name}) with approval required, with the npm client`, () => {
   it('keeps a published version pending: npm says so, installs fail, npm stage list shows it', async () => {
-    const data = tmpDir('packsec-npm-pending-');
-    const reg = await startRegistry({ dataDir: data, port: 0, approval: 'required' });
+    const reg = await startOn(kind, { port: 0, approval: 'required' });
     try {
-      const alice = npmSandbox(reg.url, createUserToken(new FileStore(data), 'alice').token);
+      const alice = npmSandbox(reg.url, (await createUserToken(reg.registry.store, 'alice')).token);
       const pub = await alice.npm(['publish'], packageDir({ name: 'gated-lib', version: '1.0.0' }));
       assert.equal(pub.code, 0, pub.stderr);
       assert.match(pub.stderr, /npm notice gated-lib@1\.0\.0 is pending approval/);
@@ -175,36 +174,74 @@ describe('registry with approval required, with the npm client', () => {
 });
 
 describe('packsec registry (the command)', () => {
-  it('prints its URL as a JSON line, serves, and stops cleanly on SIGTERM', async () => {
+  it('prints its URL and store as a JSON line, serves, and stops cleanly on SIGTERM', async () => {
     const data = tmpDir('packsec-cli-reg-');
-    const child = spawn(process.execPath, [cliPath, 'registry', '--data', data, '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    const lines = createInterface({ input: child.stdout });
-    const iterator = lines[Symbol.asyncIterator]();
-    const first = JSON.parse((await iterator.next()).value as string);
+    const { first, stop } = await spawnRegistry(['--data', data]);
     assert.equal(first.event, 'listening');
     assert.match(first.url, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.notEqual(first.port, 0);
+    assert.equal(first.store, 'embedded', 'a new data folder gets the embedded database');
+    assert.equal(first.database, join(data, 'db'));
     assert.deepEqual(await (await fetch(`${first.url}/-/ping`)).json(), {});
     assert.equal((await fetch(`${first.url}/nothing-here`)).status, 404);
-    child.kill('SIGTERM');
-    const stopped = JSON.parse((await iterator.next()).value as string);
+    // The database is open in the server alone: another process asks it for a token over its admin socket.
+    const made = await runCliAsync(['registry', 'token', '--data', data, '--user', 'alice', '--json'], data);
+    assert.equal(made.code, 0, made.stderr);
+    const whoami = await fetch(`${first.url}/-/whoami`, { headers: { authorization: `Bearer ${JSON.parse(made.stdout).token}` } });
+    assert.deepEqual(await whoami.json(), { username: 'alice' });
+    const { stopped, code, stderr } = await stop();
     assert.deepEqual(stopped, { event: 'stopped', signal: 'SIGTERM' });
-    const code = await new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
     assert.equal(code, 0, stderr);
-    assert.match(stderr, /packsec registry listening on http:\/\/127\.0\.0\.1:\d+/);
+    assert.match(stderr, new RegExp(`packsec registry listening on http://127\\.0\\.0\\.1:\\d+  \\(data ${data}, store embedded database ${join(data, 'db')}, approval off\\)`));
     assert.match(stderr, /127\.0\.0\.1 GET \/-\/ping 200 [\d.]+ms/);
     assert.match(stderr, /GET \/nothing-here 404/);
   });
 
-  it('refuses bad options with exit 2', async () => {
-    const { runCli } = await import('./helpers.js');
+  it('goes on with the JSON records of a folder made before databases, and takes --database or PACKSEC_REGISTRY_DATABASE', async () => {
+    const old = tmpDir('packsec-cli-reg-');
+    await seedPackage(old, { name: 'kept', version: '1.0.0' });
+    const files = await spawnRegistry(['--data', old]);
+    assert.equal(files.first.store, 'files');
+    assert.equal((await (await fetch(`${files.first.url}/kept`)).json() as { name: string }).name, 'kept');
+    assert.equal((await files.stop()).code, 0);
+    const chosen = await spawnRegistry(['--data', tmpDir('packsec-cli-reg-')], { PACKSEC_REGISTRY_DATABASE: 'files' });
+    assert.equal(chosen.first.store, 'files');
+    assert.equal((await chosen.stop()).code, 0);
+  });
+
+  it('refuses bad options with exit 2, and a database that cannot be used with a message, not a stack trace', async () => {
     const dir = tmpDir('packsec-cli-reg-');
     assert.equal(runCli(['registry', '--port', '0'], dir).code, 2);
     assert.equal(runCli(['registry', '--data', dir, '--approval', 'maybe'], dir).code, 2);
     const token = runCli(['registry', 'token', '--data', dir, '--user', '../evil'], dir);
     assert.equal(token.code, 2);
     assert.match(token.stderr, /invalid user name/);
+    const mysql = runCli(['registry', '--data', dir, '--database', 'mysql://root:hunter2@db/x'], dir);
+    assert.equal(mysql.code, 2);
+    assert.match(mysql.stderr, /--database: expected files, embedded or a postgres:\/\/ URL, got "mysql:\/\/root:\*\*\*@db\/x"/);
+    const unreachable = runCli(['registry', '--data', dir, '--database', 'postgres://gw:hunter2@127.0.0.1:9/registry'], dir);
+    assert.equal(unreachable.code, 2);
+    assert.match(unreachable.stderr, /^packsec: cannot connect to postgres:\/\/gw:\*\*\*@127\.0\.0\.1:9\/registry: /);
+    assert.ok(!unreachable.stderr.includes('hunter2') && !/\n\s+at /.test(unreachable.stderr), unreachable.stderr);
+    const old = tmpDir('packsec-cli-reg-');
+    await seedPackage(old, { name: 'kept', version: '1.0.0' });
+    const wrong = runCli(['registry', '--data', old, '--database', 'embedded'], old);
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /keeps its records in JSON files, not in the embedded database .*packsec registry migrate --data .* --database embedded/);
+  });
+
+  it('moves a folder\'s JSON records into the embedded database with registry migrate', async () => {
+    const dir = tmpDir('packsec-cli-reg-');
+    await seedPackage(dir, { name: 'kept', version: '1.0.0' });
+    const token = (await createUserToken(new FileStore(dir), 'alice')).token;
+    const moved = runCli(['registry', 'migrate', '--data', dir, '--database', 'embedded', '--json'], dir);
+    assert.equal(moved.code, 0, moved.stderr);
+    assert.deepEqual(JSON.parse(moved.stdout).migrated, { database: join(dir, 'db'), packages: 1, users: 1, tokens: 1, orphanTokens: 0, stages: 0, advisories: 0 });
+    const { first, stop } = await spawnRegistry(['--data', dir]);
+    assert.equal(first.store, 'embedded');
+    assert.equal((await (await fetch(`${first.url}/kept`)).json() as { name: string }).name, 'kept');
+    assert.equal((await fetch(`${first.url}/-/whoami`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
+    assert.equal((await stop()).code, 0);
+    assert.equal(runCli(['registry', 'migrate', '--data', dir], dir).code, 2, 'migrate needs --database');
   });
 });

@@ -1,14 +1,14 @@
 // npm's staged-publishing protocol over HTTP: stage publish, list, view, reject, and approval through
 // npm's web-auth flow (401 + WWW-Authenticate: OTP, authUrl, doneUrl polled until every group approved,
-// then a one-time token that npm sends back in npm-otp). Tickets and tokens are sealed and bound.
+// then a one-time token that npm sends back in npm-otp). Tickets and tokens are sealed and bound. On every store.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { issueTicket, issueToken, readTicket, readToken, stageIdOf } from '../src/registry/approval-flow.js';
-import { createUserToken, FileStore, settleVersion, startRegistry, type RunningRegistry } from '../src/registry/index.js';
+import { createUserToken, setVersionState } from '../src/registry/index.js';
 import { call, publishBody } from './registry-client.js';
-import { tmpDir } from './registry-helpers.js';
+import { startOn, storeKinds, type Started } from './registry-stores.js';
 
 describe('registry: sealed web-auth tickets and tokens', () => {
   const key = Buffer.alloc(32, 7);
@@ -34,8 +34,8 @@ describe('registry: sealed web-auth tickets and tokens', () => {
   });
 });
 
-describe('registry: npm staged publishing over HTTP', () => {
-  let reg: RunningRegistry;
+for (const kind of storeKinds()) describe(`registry (${kind.name}): npm staged publishing over HTTP`, () => {
+  let reg: Started;
   let data: string;
   let alice: string;
   let bob: string;
@@ -43,12 +43,12 @@ describe('registry: npm staged publishing over HTTP', () => {
   let clock = Date.parse('2026-05-01T10:00:00Z');
   const lines: string[] = [];
   before(async () => {
-    data = tmpDir('packsec-reg-stage-');
-    reg = await startRegistry({ dataDir: data, port: 0, now: () => new Date(clock), log: (l) => lines.push(l) });
-    const store = new FileStore(data);
-    alice = createUserToken(store, 'alice').token;
-    bob = createUserToken(store, 'bob').token;
-    aliceRo = createUserToken(store, 'alice', { readonly: true }).token;
+    reg = await startOn(kind, { port: 0, now: () => new Date(clock), log: (l) => lines.push(l) });
+    data = reg.dataDir;
+    const store = reg.registry.store;
+    alice = (await createUserToken(store, 'alice')).token;
+    bob = (await createUserToken(store, 'bob')).token;
+    aliceRo = (await createUserToken(store, 'alice', { readonly: true })).token;
   });
   after(() => reg.close());
 
@@ -112,7 +112,7 @@ describe('registry: npm staged publishing over HTTP', () => {
     assert.equal(badOtp.status, 401, 'the ticket is not the token');
     assert.match(badOtp.body.error, /one-time token is invalid or expired/);
 
-    await settleVersion(data, 'flow-lib', '1.0.0', 'public');
+    await setVersionState(reg.registry, 'flow-lib', '1.0.0', 'public');
     const ready = await fetch(doneUrl, { headers: { authorization: `Bearer ${alice}` } });
     assert.equal(ready.status, 200);
     const { token } = (await ready.json()) as { token: string };
@@ -168,7 +168,7 @@ describe('registry: npm staged publishing over HTTP', () => {
   });
 
   it('keeps secrets out of the log: npm logout\'s token', async () => {
-    const t = createUserToken(new FileStore(data), 'carol').token;
+    const t = (await createUserToken(reg.registry.store, 'carol')).token;
     assert.equal((await call(reg.url, 'DELETE', `/-/user/token/${t}`, { token: t })).status, 200);
     assert.ok(!lines.some((l) => l.includes(t)), 'the token is not logged');
     assert.ok(lines.some((l) => l.includes('DELETE /-/user/token/*** 200')));

@@ -14,6 +14,7 @@ import {
 import { sriOf } from '../src/registry/package-files.js';
 import { backends, resetDb } from './db-helpers.js';
 import { tmpDir } from './registry-helpers.js';
+import { copyEmbedded } from './registry-stores.js';
 
 interface Kind {
   name: string;
@@ -261,6 +262,7 @@ describe('registry store: which store a data folder uses', () => {
     const files = tmpDir('packsec-store-');
     await seedPackage(files, { name: 'kept', version: '1.0.0' });
     const embedded = tmpDir('packsec-store-');
+    await copyEmbedded(embedded);
     await (await openStore({ dataDir: embedded, database: 'embedded' })).close();
     const refused = (pattern: RegExp) => (err: unknown) => err instanceof RegistryError && err.code === 'DATA_STORE' && pattern.test(err.message);
     await assert.rejects(openStore({ dataDir: files, database: 'embedded' }), refused(/keeps its records in JSON files, not in the embedded database.*packsec registry migrate --data .* --database embedded/));
@@ -284,7 +286,8 @@ describe('registry store: which store a data folder uses', () => {
 });
 
 describe('registry store: migrate from files to a database', () => {
-  const targets: { name: string; url(): Promise<string> }[] = [{ name: 'embedded', url: async () => 'embedded' }];
+  // Into an embedded database made ready in DATA/db (packsec registry migrate making a new one: registry-npm.test.ts).
+  const targets: { name: string; url(dir: string): Promise<string> }[] = [{ name: 'embedded', url: async (dir) => (await copyEmbedded(dir), 'embedded') }];
   for (const backend of backends()) {
     if (backend.name !== 'postgres') continue;
     targets.push({
@@ -311,7 +314,7 @@ describe('registry store: migrate from files to a database', () => {
       addAdvisory(files, { name: 'left-pad', range: '<3', severity: 'low', title: 'second' });
       const before = { packages: await Promise.all(files.listPackages().map((n) => files.readPackage(n))), stages: await files.listStages(), advisories: files.listAdvisories() };
 
-      const url = await target.url();
+      const url = await target.url(dir);
       const moved = await migrateToDatabase(dir, url);
       assert.deepEqual(pick(moved, ['packages', 'users', 'tokens', 'orphanTokens', 'stages', 'advisories']), { packages: 2, users: 1, tokens: 1, orphanTokens: 1, stages: 1, advisories: 2 });
       if (url.startsWith('postgres')) assert.ok(!moved.database.includes(new URL(url).password), 'no password in the summary');
@@ -336,6 +339,7 @@ describe('registry store: migrate from files to a database', () => {
   it('refuses a database that already holds records, and leaves the files as they were', async () => {
     const dir = tmpDir('packsec-store-');
     await seedPackage(dir, { name: 'kept', version: '1.0.0' });
+    await copyEmbedded(dir);
     const embedded = await openDb({ dataDir: dir, database: 'embedded' });
     await DbStore.on(dir, embedded).createUser({ name: 'someone', createdAt: '2024-01-01T00:00:00.000Z' });
     await embedded.close();

@@ -1,4 +1,5 @@
 // Maps every domain error code to its message, a hint and an exit code (0 ok, 1 found a problem, 2 bad input).
+import { ApprovalError } from '../approval/index.js';
 import { PolicyError } from '../policy/index.js';
 import { RegistryError } from '../registry/index.js';
 import { VERIFY_ERRORS, VerifyError } from '../verify/index.js';
@@ -50,7 +51,7 @@ export function describeError(err: unknown): Failure {
     const hint = (err instanceof CliError ? err.hint : undefined) ?? entry.hint;
     return { code: err.code, message: err.message, exit: entry.exit, ...(hint ? { hint } : {}) };
   }
-  if (err instanceof RegistryError) {
+  if (err instanceof RegistryError || err instanceof ApprovalError) {
     return { code: err.code, message: err.message, exit: 2, ...(err.hint ? { hint: err.hint } : {}) };
   }
   if (err instanceof VerifyError) return { code: err.code, message: err.message, exit: 2, hint: VERIFY_ERRORS[err.code].hint };

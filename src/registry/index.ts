@@ -10,6 +10,7 @@ export { createTarball, readTarball, type TarEntry } from './tarball.js';
 export { keyIdOf, loadOrCreateSigningKey, signedMessage, verifySignature, type RegistryKey, type Signature, type SigningKey } from './signing.js';
 export { chooseDatabase, openStore, type Answer, type RegistryStore, type StoreOptions } from './store.js';
 export { folderStore, storeKind, type StoreKind } from './folder.js';
+export { registryAdvisoryAdd, registryAdvisoryList, registryToken, type MadeToken, type TokenRequest } from './operator.js';
 export { DbStore } from './storage-db.js';
 export { FileStore, type AdvisoryRecord, type PackageRecord, type VersionRecord, type VersionState, type Person, type Attestation, type UserRecord, type TokenRecord, type StageRef } from './storage.js';
 export { abbreviatedPackument, fullPackument, CORGI_TYPE } from './packument.js';

@@ -1,24 +1,38 @@
 // `packsec registry`'s server: the hono application (app.ts) on Node's HTTP server through
-// @hono/node-server, behind a check of the raw request target, with one log line per request, a pid
-// lock on the data folder and a clean shutdown.
+// @hono/node-server, behind a check of the raw request target, with one log line per request, its store
+// (JSON files, the embedded database or PostgreSQL), a pid lock on a data folder no other process may
+// share, and a clean shutdown.
+import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
+import { resolve } from 'node:path';
 import { getRequestListener, RequestError } from '@hono/node-server';
+import { listenAdmin } from './admin.js';
 import { createApp } from './app.js';
 import { flowKey } from './approval-flow.js';
 import { defaultGate, loggedUser, type ApprovalGate, type ServerContext } from './context.js';
 import { RegistryError } from './errors.js';
+import { storeKind, type StoreKind } from './folder.js';
 import { errorBody, errorResponse } from './http.js';
 import { acquireServerLock } from './lock.js';
+import { operatorHandlers } from './operator.js';
 import { DEFAULT_LIMITS, type ApprovalMode, type Limits, type Registry } from './packages.js';
 import { createUpstream } from './proxy.js';
 import { loadOrCreateSigningKey } from './signing.js';
+import { DbStore } from './storage-db.js';
 import { FileStore } from './storage.js';
+import type { RegistryStore } from './store.js';
 import { checkTarget } from './target.js';
 
 export interface RegistryOptions {
   /** The data folder (created if missing). */
   dataDir: string;
+  /**
+   * Where the records are: absent or 'files' (JSON files in the data folder), 'embedded' (PGlite in
+   * DATA/db), 'memory' (tests), or a postgres:// URL that several gateways share (with the data folder:
+   * docs/registry.md). `packsec registry` picks with chooseDatabase.
+   */
+  database?: string;
   /** 0 picks a free port. Default 4873. */
   port?: number;
   /** Default 127.0.0.1. */
@@ -47,6 +61,12 @@ export interface RunningRegistry {
   /** The key id of the registry's signing key. */
   keyid: string;
   server: Server;
+  /** The registry's store and settings: tests and tools change it through this while it serves. */
+  registry: Registry;
+  /** Which store, and where (a folder, or the URL without its password). */
+  database: { kind: StoreKind | 'memory'; location: string };
+  /** What the operator should know (a feature that could not start). */
+  notes: string[];
   close(): Promise<void>;
 }
 
@@ -107,15 +127,58 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
+/** Opens the store the options name; files and the embedded database are claimed for this process only. */
+async function openServerStore(options: RegistryOptions): Promise<{ store: FileStore | DbStore; releaseLock: () => void }> {
+  const database = options.database ?? 'files';
+  const kind = storeKind(database);
+  if (kind === 'files') {
+    const store = new FileStore(options.dataDir);
+    store.init();
+    return { store, releaseLock: acquireServerLock(store.dir) };
+  }
+  const dir = resolve(options.dataDir);
+  // PostgreSQL serialises every writer itself, so gateways sharing it may share the data folder too.
+  let releaseLock = () => {};
+  if (kind !== 'postgres') {
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (err) {
+      throw new RegistryError('DATA_DIR', `cannot create the registry data folder ${dir}: ${(err as Error).message}`);
+    }
+    releaseLock = acquireServerLock(dir);
+  }
+  try {
+    return { store: await DbStore.open(dir, database), releaseLock };
+  } catch (err) {
+    releaseLock();
+    throw err;
+  }
+}
+
 /** Starts the registry on `host:port` (port 0: a free one) and resolves once it is listening. */
 export async function startRegistry(options: RegistryOptions): Promise<RunningRegistry> {
-  const store = new FileStore(options.dataDir);
-  store.init();
-  const releaseLock = acquireServerLock(store.dir);
+  const { store, releaseLock } = await openServerStore(options);
+  let admin: NetServer | null = null;
+  const release = async () => {
+    admin?.close();
+    try {
+      await store.close();
+    } finally {
+      releaseLock();
+    }
+  };
   try {
     const key = loadOrCreateSigningKey(store.dir);
+    if (store instanceof DbStore) {
+      // Every version in a database is signed with one key: a gateway with another would sign new
+      // versions with a key the others do not serve.
+      const recorded = await store.signingKeyId(key.keyid);
+      if (recorded !== key.keyid) {
+        throw new RegistryError('DATA_STORE', `${store.dir}/keys/signing-key.pem (${key.keyid}) is not the key of the versions in ${store.db.location} (${recorded}): gateways sharing a database must share the data folder (its keys/ and packages/)`);
+      }
+    }
     const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
-    const reg: Registry = { store, key, approval: options.approval ?? 'off', limits, now: options.now ?? (() => new Date()) };
+    const reg: Registry<RegistryStore> = { store, key, approval: options.approval ?? 'off', limits, now: options.now ?? (() => new Date()) };
     const ctx: ServerContext = {
       reg,
       publicUrl: '',
@@ -125,6 +188,15 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
       flowKey: flowKey(key),
       maxBody: Math.ceil((limits.maxTarballBytes * 4) / 3) + 4 * 1024 * 1024,
     };
+    const notes: string[] = [];
+    // The embedded database is open in this process only: `packsec registry token|advisory` ask it here.
+    if (store instanceof DbStore && store.db.kind === 'embedded' && store.db.location !== 'memory') {
+      try {
+        admin = await listenAdmin(store.dir, operatorHandlers(store));
+      } catch (err) {
+        notes.push(`no admin socket (${(err as Error).message}): while this server runs, \`packsec registry token|advisory\` cannot reach its embedded database`);
+      }
+    }
     const app = createApp(ctx);
     const handle = getRequestListener(app.fetch, {
       // Leave the process's own Request and Response alone.
@@ -132,11 +204,14 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
       errorHandler: (err) => errorResponse(err instanceof RequestError ? new RegistryError('BAD_REQUEST', `malformed request: ${err.message}`) : err),
     });
     let closing: Promise<void> | null = null;
+    const inFlight = new Set<ServerResponse>();
     const server = createServer({ keepAliveTimeout: 5000, maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
       if (options.log) logWhenDone(req, res, options.log);
       drainRefusedBody(req, res);
       // While stopping, answer what is in flight and let no connection linger afterwards.
       if (closing) res.setHeader('connection', 'close');
+      inFlight.add(res);
+      res.on('close', () => inFlight.delete(res));
       const refused = checkTarget(req.url ?? '');
       if (refused) writeError(res, refused);
       else void handle(req, res);
@@ -147,8 +222,11 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     const port = (server.address() as AddressInfo).port;
     const url = options.publicUrl?.replace(/\/+$/, '') ?? defaultUrl(host, port);
     ctx.publicUrl = url;
+    const database = store instanceof DbStore
+      ? { kind: store.db.location === 'memory' ? 'memory' as const : store.db.kind, location: store.db.location }
+      : { kind: 'files' as const, location: store.dir };
     return {
-      url, port, dataDir: store.dir, keyid: key.keyid, server,
+      url, port, dataDir: store.dir, keyid: key.keyid, server, registry: reg, database, notes,
       /** Stops accepting connections, lets requests in flight finish (up to a grace period), then releases the folder. */
       close() {
         closing ??= new Promise<void>((done) => {
@@ -160,12 +238,14 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
             done();
           });
           server.closeIdleConnections();
-        }).finally(releaseLock);
+          // Answers still to come close their connection once sent, instead of idling until the grace ends.
+          for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
+        }).finally(release);
         return closing;
       },
     };
   } catch (err) {
-    releaseLock();
+    await release();
     throw err;
   }
 }

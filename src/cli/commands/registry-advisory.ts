@@ -1,6 +1,6 @@
 // `packsec registry advisory add|list --data DIR`: the advisories the registry serves to `npm audit`
 // and `packsec status` (safe while the server runs).
-import { addAdvisory, FileStore, type AdvisoryRecord } from '../../registry/index.js';
+import { registryAdvisoryAdd, registryAdvisoryList, type AdvisoryRecord } from '../../registry/index.js';
 import type { Display } from '../display.js';
 import { CliError } from '../errors.js';
 
@@ -10,9 +10,9 @@ export interface AdvisoryData {
 }
 
 export const ADVISORY_USAGE = [
-  '       packsec registry advisory add --data DIR --package NAME --range RANGE --severity info|low|moderate|high|critical',
-  '                                     --title TEXT [--url URL] [--json]',
-  '       packsec registry advisory list --data DIR [--package NAME] [--json]',
+  '       packsec registry advisory add --data DIR [--database …] --package NAME --range RANGE',
+  '                                     --severity info|low|moderate|high|critical --title TEXT [--url URL] [--json]',
+  '       packsec registry advisory list --data DIR [--database …] [--package NAME] [--json]',
 ].join('\n');
 
 export const ADVISORY_OPTIONS = {
@@ -23,13 +23,10 @@ export const ADVISORY_OPTIONS = {
   url: { type: 'string' },
 } as const;
 
-export function runAdvisory(store: FileStore, args: string[], option: (name: string) => string | undefined): AdvisoryData {
+export async function runAdvisory(dataDir: string, database: string, args: string[], option: (name: string) => string | undefined): Promise<AdvisoryData> {
   const [action, ...extra] = args;
   if (extra.length) throw new CliError('USAGE', `unexpected argument ${extra[0]}`);
-  if (action === 'list') {
-    const only = option('package');
-    return { action, advisories: store.listAdvisories().filter((a) => only === undefined || a.name === only) };
-  }
+  if (action === 'list') return { action, advisories: await registryAdvisoryList(dataDir, database, option('package')) };
   if (action !== 'add') throw new CliError('USAGE', `registry advisory: expected "add" or "list", got ${action === undefined ? 'nothing' : JSON.stringify(action)}`);
   const need = (name: string): string => {
     const v = option(name);
@@ -37,7 +34,7 @@ export function runAdvisory(store: FileStore, args: string[], option: (name: str
     return v;
   };
   const url = option('url');
-  const added = addAdvisory(store, {
+  const added = await registryAdvisoryAdd(dataDir, database, {
     name: need('package'), range: need('range'), severity: need('severity'), title: need('title'), ...(url !== undefined ? { url } : {}),
   });
   return { action, advisories: [added] };

@@ -1,8 +1,9 @@
 // `packsec registry`: runs the npm-compatible registry until SIGINT/SIGTERM; `packsec registry token`
 // creates a user if needed and prints a new publish token, `registry advisory` adds and lists the
-// advisories it serves (both safe while the server runs).
+// advisories it serves (both safe while the server runs). --database (or PACKSEC_REGISTRY_DATABASE)
+// says where the records are.
 import { resolve } from 'node:path';
-import { createUserToken, FileStore, startRegistry, type ApprovalMode } from '../../registry/index.js';
+import { chooseDatabase, migrateToDatabase, registryToken, startRegistry, type ApprovalMode, type Migrated } from '../../registry/index.js';
 import type { Command } from '../command.js';
 import { CliError } from '../errors.js';
 import { ADVISORY_OPTIONS, ADVISORY_USAGE, printAdvisories, runAdvisory, type AdvisoryData } from './registry-advisory.js';
@@ -14,7 +15,7 @@ export interface RegistryTokenData {
   readonly: boolean;
 }
 
-type RegistryData = RegistryTokenData | AdvisoryData | undefined;
+type RegistryData = RegistryTokenData | AdvisoryData | { migrated: Migrated } | undefined;
 
 function stringOption(values: Record<string, unknown>, name: string): string | undefined {
   const v = values[name];
@@ -25,6 +26,16 @@ function dataDir(values: Record<string, unknown>): string {
   const dir = stringOption(values, 'data');
   if (!dir) throw new CliError('USAGE', 'the registry needs a data folder: --data DIR');
   return resolve(dir);
+}
+
+/** The env var keeps a PostgreSQL password out of the command line (which other local users can see). */
+export const DATABASE_ENV = 'PACKSEC_REGISTRY_DATABASE';
+
+/** The store for the data folder: --database, else the env var, else what the folder holds (a new one: embedded). */
+export function databaseFor(dir: string, values: Record<string, unknown>): string {
+  const given = stringOption(values, 'database') ?? (process.env[DATABASE_ENV] || undefined);
+  if (given === 'memory') throw new CliError('USAGE', '--database: expected files, embedded or a postgres:// URL, got "memory"');
+  return chooseDatabase(dir, given);
 }
 
 function port(text: string | undefined): number {
@@ -49,13 +60,15 @@ export const registryCommand: Command<RegistryData> = {
   name: 'registry',
   summary: 'run an npm-compatible registry (`registry token` prints a publish token, `registry advisory` adds advisories)',
   usage: [
-    'packsec registry --data DIR [--port 4873] [--host 127.0.0.1] [--public-url URL] [--upstream URL]',
-    '                 [--approval off|required] [--signup] [--quiet] [--json]',
-    '       packsec registry token --data DIR --user NAME [--email ADDRESS] [--readonly] [--json]',
+    'packsec registry --data DIR [--database files|embedded|postgres://…] [--port 4873] [--host 127.0.0.1]',
+    '                 [--public-url URL] [--upstream URL] [--approval off|required] [--signup] [--quiet] [--json]',
+    '       packsec registry token --data DIR [--database …] --user NAME [--email ADDRESS] [--readonly] [--json]',
     ADVISORY_USAGE,
+    '       packsec registry migrate --data DIR --database embedded|postgres://… [--json]   (JSON files into a database)',
   ].join('\n'),
   options: {
     data: { type: 'string' },
+    database: { type: 'string' },
     port: { type: 'string', short: 'p' },
     host: { type: 'string' },
     'public-url': { type: 'string' },
@@ -73,27 +86,34 @@ export const registryCommand: Command<RegistryData> = {
       if (extra.length) throw new CliError('USAGE', `unexpected argument ${extra[0]}`);
       const user = stringOption(values, 'user');
       if (!user) throw new CliError('USAGE', 'registry token needs --user NAME');
-      const store = new FileStore(dataDir(values));
-      store.init();
+      const dir = dataDir(values);
       const email = stringOption(values, 'email');
-      const made = createUserToken(store, user, { readonly: values.readonly === true, ...(email ? { email } : {}) });
-      return { exit: 0, data: { user, token: made.token, userCreated: made.created, readonly: made.record.readonly } };
+      const made = await registryToken(dir, databaseFor(dir, values), { user, readonly: values.readonly === true, ...(email ? { email } : {}) });
+      return { exit: 0, data: made };
     }
     if (sub === 'advisory') {
-      const store = new FileStore(dataDir(values));
-      store.init();
-      return { exit: 0, data: runAdvisory(store, extra, (name) => stringOption(values, name)) };
+      const dir = dataDir(values);
+      return { exit: 0, data: await runAdvisory(dir, databaseFor(dir, values), extra, (name) => stringOption(values, name)) };
     }
-    if (sub !== undefined) throw new CliError('USAGE', `unknown registry subcommand "${sub}" (expected nothing, "token" or "advisory")`);
+    if (sub === 'migrate') {
+      if (extra.length) throw new CliError('USAGE', `unexpected argument ${extra[0]}`);
+      const target = stringOption(values, 'database') ?? (process.env[DATABASE_ENV] || undefined);
+      if (target === undefined) throw new CliError('USAGE', 'registry migrate needs --database embedded or --database postgres://…');
+      return { exit: 0, data: { migrated: await migrateToDatabase(dataDir(values), target) } };
+    }
+    if (sub !== undefined) throw new CliError('USAGE', `unknown registry subcommand "${sub}" (expected nothing, "token", "advisory" or "migrate")`);
     const approval = stringOption(values, 'approval') ?? 'off';
     if (approval !== 'off' && approval !== 'required') throw new CliError('USAGE', `--approval: expected off or required, got ${JSON.stringify(approval)}`);
     const quiet = values.quiet === true;
     const upstream = url('--upstream', stringOption(values, 'upstream'));
     const publicUrl = url('--public-url', stringOption(values, 'public-url'));
+    const dir = dataDir(values);
+    const database = databaseFor(dir, values);
     let running;
     try {
       running = await startRegistry({
-        dataDir: dataDir(values),
+        dataDir: dir,
+        database,
         port: port(stringOption(values, 'port')),
         host: stringOption(values, 'host') ?? '127.0.0.1',
         approval: approval as ApprovalMode,
@@ -107,14 +127,20 @@ export const registryCommand: Command<RegistryData> = {
       if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') throw new CliError('SERVER', `cannot listen: ${(err as Error).message}`, 'pick another --port (0 picks a free one) or --host');
       throw err;
     }
-    const c = display.color;
-    if (display.json) display.line({ event: 'listening', url: running.url, port: running.port, data: running.dataDir, keyid: running.keyid, approval, upstream: upstream ?? null });
-    display.out(`packsec registry listening on ${c.bold(running.url)}  (data ${running.dataDir}${upstream ? `, upstream ${upstream}` : ''}, approval ${approval})`);
-    const stop = await new Promise<NodeJS.Signals>((done) => {
+    // Listen for the signals before saying that it listens: a supervisor may stop it right after that line.
+    const stopSignal = new Promise<NodeJS.Signals>((done) => {
       const on = (s: NodeJS.Signals) => () => done(s);
       process.once('SIGINT', on('SIGINT'));
       process.once('SIGTERM', on('SIGTERM'));
     });
+    const c = display.color;
+    const store = running.database.kind === 'files' ? 'files' : running.database.kind === 'embedded' ? `embedded database ${running.database.location}` : running.database.location;
+    if (display.json) {
+      display.line({ event: 'listening', url: running.url, port: running.port, data: running.dataDir, store: running.database.kind, database: running.database.location, keyid: running.keyid, approval, upstream: upstream ?? null });
+    }
+    display.out(`packsec registry listening on ${c.bold(running.url)}  (data ${running.dataDir}, store ${store}${upstream ? `, upstream ${upstream}` : ''}, approval ${approval})`);
+    for (const note of running.notes) display.info(`note: ${note}`);
+    const stop = await stopSignal;
     await running.close();
     if (display.json) display.line({ event: 'stopped', signal: stop });
     display.info(`packsec registry stopped (${stop})`);
@@ -122,6 +148,13 @@ export const registryCommand: Command<RegistryData> = {
   },
   print({ data }, d) {
     if (!data) return;
+    if ('migrated' in data) {
+      const m = data.migrated;
+      d.out(`moved ${m.packages} packages, ${m.users} users, ${m.tokens} tokens, ${m.stages} pending requests and ${m.advisories} advisories into ${m.database}`);
+      if (m.orphanTokens) d.out(`left out ${m.orphanTokens} tokens of users that no longer exist`);
+      d.info('the JSON records stay in the folder but are no longer read; start the registry with the same --database');
+      return;
+    }
     if ('advisories' in data) return printAdvisories(data, d);
     // The token alone on stdout, so `TOKEN=$(packsec registry token …)` works; the rest is for humans.
     process.stdout.write(data.token + '\n');
