@@ -2,7 +2,10 @@
 // --approval required: install-style fetches from 200 concurrent clients (packument + tarball, integrity
 // checked), 20 concurrent publishes (the document npm publish sends, racing duplicates included), both
 // at once, and real `npm install` processes. Afterwards every accepted version must be stored exactly
-// once with its tarball's integrity, and become installable once approved. Writes bench/results/registry.json.
+// once with its tarball's integrity, and become installable once approved. Writes
+// bench/results/registry.json (files), registry-embedded.json or registry-postgres.json.
+//   node bench/registry.mjs [--database files|embedded|postgres://…]   (default files; a PostgreSQL
+//   database must hold no registry records yet; the URL may also come from PACKSEC_REGISTRY_DATABASE)
 //   BENCH_PACKAGES=100 BENCH_INSTALLS=6000 BENCH_CONCURRENCY=200 BENCH_PUBLISHES=100
 //   BENCH_PUBLISH_CONCURRENCY=20 BENCH_NPM=20 BENCH_NPM_CONCURRENCY=10 node bench/registry.mjs
 import { execFile, spawn } from 'node:child_process';
@@ -11,11 +14,28 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
 import { BENCH, describePacksec, fail, log } from './lib.mjs';
 
 const BUILT = join(BENCH, '..', 'build', 'src', 'registry', 'index.js');
 if (!existsSync(BUILT)) fail('build packsec first: npm run build');
-const { createUserToken, FileStore, seedPackage, settleVersion } = await import(BUILT);
+const { createUserToken, DbStore, openStore, registryOn, seedPackage, setVersionState, storeKind } = await import(BUILT);
+const { redactUrl } = await import(join(BENCH, '..', 'build', 'src', 'approval', 'index.js'));
+
+let args;
+try {
+  args = parseArgs({ options: { database: { type: 'string' } } }).values;
+} catch (err) {
+  fail(`${err.message} (usage: node bench/registry.mjs [--database files|embedded|postgres://…])`);
+}
+const database = args.database ?? process.env.PACKSEC_REGISTRY_DATABASE ?? 'files';
+let kind;
+try {
+  kind = storeKind(database);
+} catch (err) {
+  fail(err.message);
+}
+if (kind === 'memory') fail('--database memory would not outlive the gateway process');
 
 const env = (name, fallback) => Number(process.env[name] ?? fallback);
 const P = {
@@ -93,8 +113,21 @@ function publishJobs(count) {
   return jobs.slice(0, count);
 }
 
+/** The store of the data folder, opened here while no gateway runs (the embedded database is one process's). */
+async function withStore(fn) {
+  const store = await openStore({ dataDir: data, database });
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
 async function startGateway() {
-  const child = spawn(process.execPath, [CLI, 'registry', '--data', data, '--port', '0', '--json', '--quiet', '--approval', 'required'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // The database (a URL may hold a password) goes in the environment, not on the command line.
+  const child = spawn(process.execPath, [CLI, 'registry', '--data', data, '--port', '0', '--json', '--quiet', '--approval', 'required'], {
+    stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, PACKSEC_REGISTRY_DATABASE: database },
+  });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const first = JSON.parse((await lines.next()).value);
   return { url: first.url, child, lines };
@@ -132,9 +165,15 @@ async function realNpm(url, names) {
   return { installs: results.length, concurrency: P.npmConcurrency, dependenciesEach: P.npmDependencies, errors: errors.length, firstErrors: errors.slice(0, 5), seconds: +seconds.toFixed(2), installsPerSecond: +(results.length / seconds).toFixed(2), latencyMs: percentiles(results.map((r) => r.ms)) };
 }
 
+async function stopGateway(gateway) {
+  gateway.child.kill('SIGTERM');
+  const stopped = JSON.parse((await gateway.lines.next()).value ?? '{}');
+  const exitCode = await new Promise((done) => gateway.child.on('exit', done));
+  return { ...stopped, exitCode };
+}
+
 /** Every accepted publish stored exactly once, with the bytes that were sent; racing twins never both. */
-async function checkStored(outcomes) {
-  const store = new FileStore(data);
+async function checkStored(store, outcomes) {
   const problems = [];
   const accepted = outcomes.filter((o) => o.status === 201);
   const byVersion = new Map();
@@ -164,11 +203,16 @@ async function checkStored(outcomes) {
   return { accepted: accepted.length, refusedAsDuplicates: raced.size, storedVersions: versions, stageRequests: stages.length, problems };
 }
 
-/** Approves every accepted version, then fetches each through the gateway and checks its integrity. */
-async function approveAndFetch(url, outcomes) {
+/** Approves every accepted version (on the store, while no gateway runs). */
+async function approve(store, outcomes) {
+  const reg = registryOn(store);
+  for (const o of outcomes.filter((x) => x.status === 201)) await setVersionState(reg, o.name, o.version, 'public');
+}
+
+/** Fetches every accepted version through the gateway and checks its integrity. */
+async function fetchApproved(url, outcomes) {
   const problems = [];
   const accepted = outcomes.filter((o) => o.status === 201);
-  for (const o of accepted) await settleVersion(data, o.name, o.version, 'public');
   await Promise.all(accepted.map(async (o) => {
     const doc = await (await fetch(`${url}/${o.name.replace('/', '%2f')}/${o.version}`)).json();
     const res = await fetch(doc.dist?.tarball ?? `${url}/missing`);
@@ -181,20 +225,24 @@ async function approveAndFetch(url, outcomes) {
 // --- Run -----------------------------------------------------------------------------------------
 // Other work on the machine skews every number here; the load average says how much there was.
 const loadBefore = loadavg()[0];
-log(`seeding ${P.packages} packages in ${data} ...`);
+const where = kind === 'postgres' ? redactUrl(database) : kind;
+log(`seeding ${P.packages} packages in ${data} (store ${where}) ...`);
 const names = [];
-for (let i = 0; i < P.packages; i++) {
-  const name = i % 4 === 0 ? `@bench/lib-${i}` : `bench-lib-${i}`;
-  names.push(name);
-  await seedPackage(data, { name, version: '1.0.0', files: { 'index.js': `module.exports = ${JSON.stringify(name)};\n`, 'README.md': noise(name, 2048 + (i % 10) * 6144) } });
-}
-const token = createUserToken(new FileStore(data), 'bench').token;
-const gateway = await startGateway();
-const url = gateway.url;
-log(`gateway ${url} (pid ${gateway.child.pid})`);
+const token = await withStore(async (store) => {
+  if (store instanceof DbStore && !(await store.isEmpty())) fail(`${where} already holds registry records: give the bench a database of its own`);
+  const reg = registryOn(store);
+  for (let i = 0; i < P.packages; i++) {
+    const name = i % 4 === 0 ? `@bench/lib-${i}` : `bench-lib-${i}`;
+    names.push(name);
+    await seedPackage(reg, { name, version: '1.0.0', files: { 'index.js': `module.exports = ${JSON.stringify(name)};\n`, 'README.md': noise(name, 2048 + (i % 10) * 6144) } });
+  }
+  return (await createUserToken(store, 'bench')).token;
+});
+let gateway = await startGateway();
+log(`gateway ${gateway.url} (pid ${gateway.child.pid}, store ${where})`);
 
-const installJob = (total) => ({ mode: 'installs', url, names, concurrency: P.concurrency, total });
-const publishJob = (count) => ({ mode: 'publishes', url, token, jobs: publishJobs(count), concurrency: P.publishConcurrency, fileBytes: P.publishFileBytes });
+const installJob = (total) => ({ mode: 'installs', url: gateway.url, names, concurrency: P.concurrency, total });
+const publishJob = (count) => ({ mode: 'publishes', url: gateway.url, token, jobs: publishJobs(count), concurrency: P.publishConcurrency, fileBytes: P.publishFileBytes });
 
 await load(installJob(Math.min(400, P.installs))); // warm-up: JIT and page cache, not reported
 log(`installs: ${P.installs} install-style fetches, ${P.concurrency} concurrent ...`);
@@ -206,15 +254,19 @@ log('mixed: both at once ...');
 const [mixedInstalls, mixedPublished] = await Promise.all([load(installJob(P.installs)), load(publishJob(P.publishes))]);
 const mixed = { installs: summarise(mixedInstalls, 'installs'), publishes: summarise(mixedPublished, 'publishes') };
 const outcomes = [...published.outcomes, ...mixedPublished.outcomes];
-log('checking what was stored ...');
-const stored = await checkStored(outcomes);
-const served = await approveAndFetch(url, outcomes);
+log('checking what was stored, approving ...');
+// On the store itself, with the gateway stopped: the embedded database is open in one process only.
+const firstStop = await stopGateway(gateway);
+const stored = await withStore(async (store) => {
+  const checked = await checkStored(store, outcomes);
+  await approve(store, outcomes);
+  return checked;
+});
+gateway = await startGateway();
+const served = await fetchApproved(gateway.url, outcomes);
 log(`real npm: ${P.npmInstalls} npm install processes, ${P.npmConcurrency} at once ...`);
-const npm = P.npmInstalls > 0 ? await realNpm(url, names) : null;
-
-gateway.child.kill('SIGTERM');
-const stopped = JSON.parse((await gateway.lines.next()).value ?? '{}');
-const exitCode = await new Promise((done) => gateway.child.on('exit', done));
+const npm = P.npmInstalls > 0 ? await realNpm(gateway.url, names) : null;
+const lastStop = await stopGateway(gateway);
 
 const totalErrors = installs.errors + publishes.errors + mixed.installs.errors + mixed.publishes.errors + (npm?.errors ?? 0) + stored.problems.length + served.problems.length;
 const result = {
@@ -224,13 +276,14 @@ const result = {
     loadAverage1m: { before: +loadBefore.toFixed(2), after: +loadavg()[0].toFixed(2) },
   },
   packsec: describePacksec(CLI),
-  setup: { ...P, gateway: 'packsec registry --approval required, its own process on 127.0.0.1; clients in a second process (fetch, keep-alive)' },
+  setup: { ...P, store: kind, gateway: 'packsec registry --approval required, its own process on 127.0.0.1; clients in a second process (fetch, keep-alive)' },
   installs, publishes, mixed, npm,
   integrity: { stored, served },
-  gatewayStopped: { ...stopped, exitCode },
+  gatewayStopped: [firstStop, lastStop],
   totalErrors,
 };
-writeFileSync(join(BENCH, 'results', 'registry.json'), JSON.stringify(result, null, 2) + '\n');
+const resultFile = join(BENCH, 'results', kind === 'files' ? 'registry.json' : `registry-${kind}.json`);
+writeFileSync(resultFile, JSON.stringify(result, null, 2) + '\n');
 rmSync(work, { recursive: true, force: true });
 
 const line = (label, s, unit) => `${label.padEnd(22)} ${String(s[unit]).padStart(6)} ${unit.padEnd(9)} ${String(s[`${unit}PerSecond`]).padStart(8)}/s  p50 ${s.latencyMs?.p50} ms  p99 ${s.latencyMs?.p99} ms  errors ${s.errors}`;
@@ -240,5 +293,5 @@ console.log(line('mixed: installs', mixed.installs, 'installs'));
 console.log(line('mixed: publishes', mixed.publishes, 'publishes'));
 if (npm) console.log(line('real npm install', npm, 'installs'));
 console.log(`stored exactly once: ${stored.accepted} accepted, ${stored.refusedAsDuplicates} racing duplicates refused, ${stored.problems.length} problems; served after approval: ${served.problems.length} problems`);
-console.log(`total errors: ${totalErrors}  (bench/results/registry.json)`);
+console.log(`total errors: ${totalErrors}  (store ${where}; ${resultFile.slice(BENCH.length - 5)})`);
 process.exitCode = totalErrors ? 1 : 0;
