@@ -1,0 +1,38 @@
+// In-memory stand-ins for the approval stores (the database store implements the same interfaces), for
+// the WebAuthn, push and web UI tests.
+import type { ChallengeStore, CredentialStore, StoredChallenge, StoredCredential } from '../src/approval/webauthn.js';
+
+export class MemoryChallenges implements ChallengeStore {
+  readonly map = new Map<string, StoredChallenge>();
+  async put(challenge: StoredChallenge): Promise<void> {
+    this.map.set(challenge.id, { ...challenge });
+  }
+  async take(id: string): Promise<StoredChallenge | undefined> {
+    const found = this.map.get(id);
+    this.map.delete(id);
+    return found;
+  }
+}
+
+export class MemoryCredentials implements CredentialStore {
+  readonly map = new Map<string, StoredCredential>();
+  async add(credential: StoredCredential): Promise<boolean> {
+    if (this.map.has(credential.id)) return false;
+    this.map.set(credential.id, { ...credential });
+    return true;
+  }
+  async get(id: string): Promise<StoredCredential | undefined> {
+    const c = this.map.get(id);
+    return c && { ...c };
+  }
+  async listByUser(userId: string): Promise<StoredCredential[]> {
+    return [...this.map.values()].filter((c) => c.userId === userId).map((c) => ({ ...c }));
+  }
+  async updateCounter(id: string, from: number, to: number, usedAt: string): Promise<boolean> {
+    const c = this.map.get(id);
+    if (!c || c.counter !== from) return false;
+    c.counter = to;
+    c.lastUsedAt = usedAt;
+    return true;
+  }
+}
