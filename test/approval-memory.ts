@@ -1,6 +1,7 @@
 // In-memory stand-ins for the approval stores (the database store implements the same interfaces), for
 // the WebAuthn, push and web UI tests.
 import type { ChallengeStore, CredentialStore, StoredChallenge, StoredCredential } from '../src/approval/webauthn.js';
+import type { PushSubscriptionRecord, SubscriptionStore } from '../src/approval/push.js';
 
 export class MemoryChallenges implements ChallengeStore {
   readonly map = new Map<string, StoredChallenge>();
@@ -34,5 +35,18 @@ export class MemoryCredentials implements CredentialStore {
     c.counter = to;
     c.lastUsedAt = usedAt;
     return true;
+  }
+}
+
+export class MemorySubscriptions implements SubscriptionStore {
+  readonly map = new Map<string, PushSubscriptionRecord>();
+  async put(subscription: PushSubscriptionRecord): Promise<void> {
+    this.map.set(subscription.endpoint, { ...subscription });
+  }
+  async listByUsers(userIds: string[]): Promise<PushSubscriptionRecord[]> {
+    return [...this.map.values()].filter((s) => userIds.includes(s.userId));
+  }
+  async remove(endpoint: string): Promise<void> {
+    this.map.delete(endpoint);
   }
 }
