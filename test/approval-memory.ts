@@ -2,6 +2,7 @@
 // the WebAuthn, push and web UI tests.
 import type { ChallengeStore, CredentialStore, StoredChallenge, StoredCredential } from '../src/approval/webauthn.js';
 import type { PushSubscriptionRecord, SubscriptionStore } from '../src/approval/push.js';
+import type { LoginCode, LoginCodeStore, SessionRecord, SessionStore } from '../src/approval/web/index.js';
 
 export class MemoryChallenges implements ChallengeStore {
   readonly map = new Map<string, StoredChallenge>();
@@ -48,5 +49,31 @@ export class MemorySubscriptions implements SubscriptionStore {
   }
   async remove(endpoint: string): Promise<void> {
     this.map.delete(endpoint);
+  }
+}
+
+export class MemorySessions implements SessionStore {
+  readonly map = new Map<string, SessionRecord>();
+  async put(session: SessionRecord): Promise<void> {
+    this.map.set(session.idHash, { ...session });
+  }
+  async get(idHash: string): Promise<SessionRecord | undefined> {
+    const s = this.map.get(idHash);
+    return s && { ...s };
+  }
+  async delete(idHash: string): Promise<void> {
+    this.map.delete(idHash);
+  }
+}
+
+export class MemoryLoginCodes implements LoginCodeStore {
+  readonly map = new Map<string, LoginCode>();
+  async put(code: LoginCode): Promise<void> {
+    this.map.set(code.codeHash, { ...code });
+  }
+  async take(codeHash: string): Promise<LoginCode | undefined> {
+    const found = this.map.get(codeHash);
+    this.map.delete(codeHash);
+    return found;
   }
 }

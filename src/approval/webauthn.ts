@@ -201,6 +201,11 @@ export class WebAuthnCeremonies {
     return stored;
   }
 
+  /** The user's registered devices. */
+  devices(userId: string): Promise<StoredCredential[]> {
+    return this.#credentials.listByUser(userId);
+  }
+
   /** Options for navigator.credentials.create(); the challenge is always the server's. */
   async startRegistration(user: { id: string; displayName?: string }): Promise<Issued<PublicKeyCredentialCreationOptionsJSON>> {
     const stored = await this.#issue({ purpose: 'register', userId: user.id });
