@@ -86,9 +86,9 @@ describe('approver UI over HTTP', () => {
     const login = await c.fetch('/-/approve/login');
     assert.equal(login.status, 200);
     const csp = login.headers.get('content-security-policy')!;
-    for (const directive of ["default-src 'none'", "script-src 'self'", "frame-ancestors 'none'", "form-action 'self'", "require-trusted-types-for 'script'"]) assert.ok(csp.includes(directive), directive);
+    for (const directive of ["default-src 'none'", "script-src 'self'", "frame-ancestors 'none'", "form-action 'self'", "require-trusted-types-for 'script'", 'trusted-types packsec']) assert.ok(csp.includes(directive), directive);
     assert.equal(login.headers.get('x-content-type-options'), 'nosniff');
-    assert.equal(login.headers.get('referrer-policy'), 'no-referrer');
+    assert.equal(login.headers.get('referrer-policy'), 'same-origin');
     assert.equal(login.headers.get('cache-control'), 'no-store');
     assert.doesNotMatch(await login.text(), /<script>|\son[a-z]+=/i, 'no inline script or handlers');
   });

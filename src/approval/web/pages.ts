@@ -21,7 +21,6 @@ export function layout(title: string, user: PageUser | null, content: Html): Htm
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
 <title>${title} · packsec approvals</title>
 <link rel="stylesheet" href="${PREFIX}/static/app.css">
 <script src="${PREFIX}/static/webauthn.js" defer></script>

@@ -7,6 +7,16 @@
   const csrf = document.body.dataset.csrf || '';
   const status = document.getElementById('status');
   const webauthn = window.SimpleWebAuthnBrowser;
+  // The CSP requires Trusted Types: the only script URL this page ever hands the browser is the worker's.
+  const worker = base + '/sw.js';
+  const scriptUrls = window.trustedTypes
+    ? window.trustedTypes.createPolicy('packsec', {
+      createScriptURL: (url) => {
+        if (url !== worker) throw new TypeError('unexpected script URL');
+        return url;
+      },
+    })
+    : { createScriptURL: (url) => url };
 
   function say(text, kind) {
     if (!status) return;
@@ -62,12 +72,18 @@
     location.assign(base + '/devices?registered=1');
   });
 
+  function within(promise, ms, what) {
+    return Promise.race([promise, new Promise((_, fail) => setTimeout(() => fail(new Error(what + ' did not answer in time')), ms))]);
+  }
+
   onClick('enable-push', async () => {
     if (!('serviceWorker' in navigator) || !('PushManager' in window)) throw new Error('this browser has no Web Push');
-    const registration = await navigator.serviceWorker.register(base + '/sw.js', { scope: base + '/' });
+    say('Registering the service worker.');
+    const registration = await navigator.serviceWorker.register(scriptUrls.createScriptURL(worker), { scope: base + '/' });
     await navigator.serviceWorker.ready;
     if ((await Notification.requestPermission()) !== 'granted') throw new Error('notifications are not allowed for this site');
-    const subscription = await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: document.body.dataset.vapid });
+    say("Subscribing with the browser's push service.");
+    const subscription = await within(registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: document.body.dataset.vapid }), 30000, "the browser's push service");
     await post('/push', { subscription: subscription.toJSON() });
     say('Notifications are on for this browser.', 'ok');
   });
