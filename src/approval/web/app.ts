@@ -112,41 +112,51 @@ class ApprovalWebApp implements ApprovalWeb {
   async handle(c: WebContext): Promise<Response> {
     const request = c.req.raw;
     const url = new URL(request.url);
-    const rest = url.pathname.startsWith(PREFIX) ? url.pathname.slice(PREFIX.length) : null;
-    let user: PageUser | null = null;
-    let guard: Guard = 'page';
+    const found = this.#match(request.method, url.pathname);
+    const x = { request, url, params: found?.params ?? [] } as Partial<Exchange> as Exchange;
     try {
-      for (const r of this.#routes) {
-        const m = rest === null || r.method !== request.method ? null : r.path.exec(rest);
-        if (!m) continue;
-        guard = r.guard;
-        const x = { request, url, params: m.slice(1) } as Exchange;
-        if (guard === 'page') {
-          const session = await this.#sessions.current(request);
-          if (!session) return redirect(`${PREFIX}/login${rest && rest !== '/' ? `?next=${encodeURIComponent(url.pathname)}` : ''}`);
-          x.session = session;
-        } else if (guard !== 'none') {
-          if (request.headers.get('origin') !== this.#origin) throw new WebError('ORIGIN', 'the request did not come from this gateway');
-          if (guard !== 'login') {
-            const session = await this.#sessions.current(request);
-            if (!session) throw new WebError('SIGN_IN', 'not signed in');
-            x.session = session;
-          }
-        }
-        if (x.session) x.user = user = { userId: x.session.userId, csrf: x.session.csrf, vapidPublicKey: this.#o.vapidPublicKey };
-        if (guard === 'json') {
-          if (!sameSecret(request.headers.get('x-csrf-token') ?? '', x.session.csrf)) throw new WebError('CSRF', 'missing or wrong CSRF token');
-          x.body = await readJsonObject(request, JSON_LIMIT);
-        } else if (guard === 'form' || guard === 'login') {
-          x.form = await readForm(request, FORM_LIMIT);
-          if (guard === 'form' && !sameSecret(x.form.get('csrf') ?? '', x.session.csrf)) throw new WebError('CSRF', 'missing or wrong CSRF token');
-        }
-        return await r.handle(x);
-      }
-      throw new WebError('NOT_FOUND', 'no such page');
+      if (!found) throw new WebError('NOT_FOUND', 'no such page');
+      return (await this.#admit(found.route.guard, x)) ?? (await found.route.handle(x));
     } catch (err) {
-      return this.#failure(err, guard === 'json', user);
+      return this.#failure(err, found?.route.guard === 'json', x.user ?? null);
     }
+  }
+
+  #match(method: string, pathname: string): { route: Route; params: string[] } | null {
+    if (!pathname.startsWith(PREFIX)) return null;
+    const rest = pathname.slice(PREFIX.length);
+    for (const route of this.#routes) {
+      const m = route.method === method ? route.path.exec(rest) : null;
+      if (m) return { route, params: m.slice(1) };
+    }
+    return null;
+  }
+
+  /**
+   * Applies the route's guard: the Origin of POSTs, the session, the CSRF token, the body. Answers a
+   * redirect when a page needs a sign-in; throws a WebError for any other refusal.
+   */
+  async #admit(guard: Guard, x: Exchange): Promise<Response | null> {
+    if (guard === 'none') return null;
+    if (guard !== 'page' && x.request.headers.get('origin') !== this.#origin) throw new WebError('ORIGIN', 'the request did not come from this gateway');
+    if (guard !== 'login') {
+      const session = await this.#sessions.current(x.request);
+      if (!session && guard === 'page') {
+        const next = x.url.pathname.replace(/\/$/, '') === PREFIX ? '' : `?next=${encodeURIComponent(x.url.pathname)}`;
+        return redirect(`${PREFIX}/login${next}`);
+      }
+      if (!session) throw new WebError('SIGN_IN', 'not signed in');
+      x.session = session;
+      x.user = { userId: session.userId, csrf: session.csrf, vapidPublicKey: this.#o.vapidPublicKey };
+    }
+    if (guard === 'json') {
+      if (!sameSecret(x.request.headers.get('x-csrf-token') ?? '', x.session.csrf)) throw new WebError('CSRF', 'missing or wrong CSRF token');
+      x.body = await readJsonObject(x.request, JSON_LIMIT);
+    } else if (guard === 'form' || guard === 'login') {
+      x.form = await readForm(x.request, FORM_LIMIT);
+      if (guard === 'form' && !sameSecret(x.form.get('csrf') ?? '', x.session.csrf)) throw new WebError('CSRF', 'missing or wrong CSRF token');
+    }
+    return null;
   }
 
   #failure(err: unknown, json: boolean, user: PageUser | null): Response {

@@ -51,8 +51,9 @@ function unpack(tarball: Uint8Array): Unpacked {
   return { files, skipped };
 }
 
-function notFound(path: string): Error {
-  return Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
+function found<T>(value: T | undefined, path: string): T {
+  if (value === undefined) throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
+  return value;
 }
 
 /** The analyzer's file-system powers over unpacked files mounted at `root`. */
@@ -68,13 +69,13 @@ function memoryPowers(root: string, files: Map<string, Buffer>): ReadPowers {
       dirs.get(dir)!.set(parts[i]!, i === parts.length - 1 ? 'file' : 'dir');
     }
   }
-  const kind = (p: string) => (byPath.has(p) ? 'file' : dirs.has(p) ? 'dir' : null);
+  const stat = (p: string) => (byPath.has(p) ? { kind: 'file' as const, size: byPath.get(p)!.length } : dirs.has(p) ? { kind: 'dir' as const, size: 0 } : null);
   return {
-    readFile: (p) => byPath.get(p) ?? (() => { throw notFound(p); })(),
-    readDir: (p) => [...(dirs.get(p) ?? (() => { throw notFound(p); })())].map(([name, k]) => ({ name, kind: k })),
-    realpath: (p) => (kind(p) ? p : (() => { throw notFound(p); })()),
-    stat: (p) => { const k = kind(p); return k ? { kind: k, size: byPath.get(p)?.length ?? 0 } : null; },
-    lstat: (p) => { const k = kind(p); return k ? { kind: k, size: byPath.get(p)?.length ?? 0 } : null; },
+    readFile: (p) => found(byPath.get(p), p),
+    readDir: (p) => [...found(dirs.get(p), p)].map(([name, kind]) => ({ name, kind })),
+    realpath: (p) => found(stat(p) ? p : undefined, p),
+    stat,
+    lstat: stat,
   };
 }
 
