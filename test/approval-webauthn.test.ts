@@ -45,6 +45,7 @@ describe('WebAuthn ceremonies', () => {
       assert.equal(options.rp.id, RP_ID);
       assert.equal(options.authenticatorSelection?.userVerification, 'required');
       assert.equal(options.attestation, 'none');
+      assert.deepEqual(options.pubKeyCredParams.map((p) => p.alg), [-7, -8, -257]);
       const stored = await register('alice', alice);
       assert.equal(stored.id, alice.id);
       assert.equal(stored.userId, 'alice');

@@ -134,6 +134,12 @@ export interface Issued<T> {
 const DEFAULT_TTL_MS = 5 * 60 * 1000;
 
 /**
+ * ES256, EdDSA, RS256: what platform authenticators and security keys make. Fixed, so the accepted
+ * algorithms do not change with the Node.js version (Node 24 would add experimental ML-DSA-44).
+ */
+const ALGORITHMS = [-7, -8, -257];
+
+/**
  * The challenge is 32 random bytes followed by the SHA-256 of its binding, so the signed clientDataJSON
  * itself names what was approved: a stored assertion can be audited without trusting the database.
  */
@@ -221,6 +227,7 @@ export class WebAuthnCeremonies {
       attestationType: 'none',
       excludeCredentials: existing.map((c) => ({ id: c.id, transports: c.transports })),
       authenticatorSelection: { residentKey: 'preferred', userVerification: 'required' },
+      supportedAlgorithmIDs: ALGORITHMS,
     });
     return { challengeId: stored.id, options };
   }
@@ -236,6 +243,7 @@ export class WebAuthnCeremonies {
         expectedOrigin: this.rp.origin,
         expectedRPID: this.rp.rpID,
         requireUserVerification: true,
+        supportedAlgorithmIDs: ALGORITHMS,
       });
     } catch (err) {
       throw new WebAuthnError('VERIFICATION_FAILED', `registration refused: ${(err as Error).message}`);
