@@ -7,11 +7,11 @@ import type { LoginCode, LoginCodeStore, SessionRecord, SessionStore } from '../
 export class MemoryChallenges implements ChallengeStore {
   readonly map = new Map<string, StoredChallenge>();
   async put(challenge: StoredChallenge): Promise<void> {
-    this.map.set(challenge.id, { ...challenge });
+    this.map.set(challenge.challenge, { ...challenge });
   }
-  async take(id: string): Promise<StoredChallenge | undefined> {
-    const found = this.map.get(id);
-    this.map.delete(id);
+  async take(challenge: string): Promise<StoredChallenge | undefined> {
+    const found = this.map.get(challenge);
+    this.map.delete(challenge);
     return found;
   }
 }

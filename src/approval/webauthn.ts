@@ -1,6 +1,6 @@
 // WebAuthn ceremonies of the approval gateway (with @simplewebauthn/server): registering an approver's
 // device, and assertions bound server-side to one approval request, one user and one tarball integrity.
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import {
   generateAuthenticationOptions,
   generateRegistrationOptions,
@@ -24,8 +24,7 @@ export interface ChallengeBinding {
 }
 
 export interface StoredChallenge extends ChallengeBinding {
-  id: string;
-  /** base64url, as it appears in clientDataJSON. */
+  /** base64url, as it appears in clientDataJSON; also the challenge's id. */
   challenge: string;
   /** Milliseconds since the epoch. */
   expiresAt: number;
@@ -34,8 +33,8 @@ export interface StoredChallenge extends ChallengeBinding {
 /** Issued challenges. The database store implements it; expired ones may be purged at any time. */
 export interface ChallengeStore {
   put(challenge: StoredChallenge): Promise<void>;
-  /** Removes and returns the challenge, atomically: of two concurrent takes of one id, one gets undefined. */
-  take(id: string): Promise<StoredChallenge | undefined>;
+  /** Removes and returns the challenge, atomically: of two concurrent takes of one challenge, one gets undefined. */
+  take(challenge: string): Promise<StoredChallenge | undefined>;
 }
 
 export interface StoredCredential {
@@ -65,9 +64,14 @@ export interface CredentialStore {
 export interface VerifiedAssertion {
   userId: string;
   credentialId: string;
+  /** The challenge (base64url) the assertion signed; spent. */
   challengeId: string;
   requestId: string;
   integrity: string;
+  /** The signature counter of this assertion, already stored (0 for authenticators that keep none). */
+  newCounter: number;
+  /** Always true: an assertion without user verification is refused before this exists. */
+  userVerified: true;
 }
 
 export interface RelyingParty {
@@ -127,6 +131,7 @@ export interface CeremonyOptions {
 }
 
 export interface Issued<T> {
+  /** The challenge itself (the page sends it back with the response). */
   challengeId: string;
   options: T;
 }
@@ -193,7 +198,7 @@ export class WebAuthnCeremonies {
 
   async #issue(binding: ChallengeBinding): Promise<StoredChallenge> {
     const challenge = Buffer.concat([randomBytes(32), bindingDigest(binding)]).toString('base64url');
-    const stored: StoredChallenge = { ...binding, id: randomUUID(), challenge, expiresAt: this.#now() + this.#ttl };
+    const stored: StoredChallenge = { ...binding, challenge, expiresAt: this.#now() + this.#ttl };
     await this.#challenges.put(stored);
     return stored;
   }
@@ -229,7 +234,7 @@ export class WebAuthnCeremonies {
       authenticatorSelection: { residentKey: 'preferred', userVerification: 'required' },
       supportedAlgorithmIDs: ALGORITHMS,
     });
-    return { challengeId: stored.id, options };
+    return { challengeId: stored.challenge, options };
   }
 
   async finishRegistration(userId: string, challengeId: unknown, response: unknown, name: string): Promise<StoredCredential> {
@@ -285,7 +290,7 @@ export class WebAuthnCeremonies {
       userVerification: 'required',
       allowCredentials: credentials.map((c) => ({ id: c.id, transports: c.transports })),
     });
-    return { challengeId: stored.id, options };
+    return { challengeId: stored.challenge, options };
   }
 
   /**
@@ -294,7 +299,10 @@ export class WebAuthnCeremonies {
    */
   async verifyApproval(expected: { userId: string; requestId: string; integrity: string }, challengeId: unknown, response: unknown): Promise<VerifiedAssertion> {
     const { credential, challenge } = await this.#verifyAssertion({ purpose: 'approve', ...expected }, challengeId, response);
-    return { userId: credential.userId, credentialId: credential.id, challengeId: challenge.id, requestId: expected.requestId, integrity: expected.integrity };
+    return {
+      userId: credential.userId, credentialId: credential.id, challengeId: challenge.challenge, requestId: expected.requestId, integrity: expected.integrity,
+      newCounter: credential.counter, userVerified: true,
+    };
   }
 
   async verifyStepUp(userId: string, challengeId: unknown, response: unknown): Promise<StoredCredential> {
