@@ -76,7 +76,7 @@ export class StandInApprovals implements ApprovalRequests {
 
   async approve(a: VerifiedAssertion, actor: Actor): Promise<Outcome> {
     const h = this.held.get(a.requestId);
-    if (!h || h.state !== 'pending') return { ok: false, reason: 'not pending' };
+    if (!h || h.state !== 'pending' || a.decision !== 'approve') return { ok: false, reason: 'not pending' };
     if (a.userId !== actor.userId || a.integrity !== h.integrity) return { ok: false, reason: 'assertion does not match' };
     if (!h.spec.approvers.includes(a.userId) || h.approvedBy.includes(a.userId)) return { ok: false, reason: 'not an approver' };
     if (actor.tokenKey && actor.tokenKey === h.spec.publisherTokenKey) return { ok: false, reason: 'the token that published this version cannot approve it' };
@@ -86,9 +86,11 @@ export class StandInApprovals implements ApprovalRequests {
     return { ok: true, state: h.state };
   }
 
-  async reject(id: string, actor: Actor): Promise<Outcome> {
-    const h = this.held.get(id);
-    if (!h || h.state !== 'pending' || !h.spec.approvers.includes(actor.userId)) return { ok: false, reason: 'not allowed' };
+  async reject(a: VerifiedAssertion, actor: Actor): Promise<Outcome> {
+    const h = this.held.get(a.requestId);
+    if (!h || h.state !== 'pending' || a.decision !== 'reject' || a.userId !== actor.userId || a.integrity !== h.integrity) return { ok: false, reason: 'not allowed' };
+    if (!h.spec.approvers.includes(a.userId)) return { ok: false, reason: 'not an approver' };
+    h.accepted.push(a);
     h.state = 'rejected';
     return { ok: true, state: h.state };
   }

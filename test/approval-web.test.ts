@@ -57,10 +57,10 @@ class Client {
     return this.json('/-/approve/devices', { challengeId: options.body.challengeId, response: auth.register(options.body.options), name });
   }
 
-  async approve(id: string, auth: SoftAuthenticator): Promise<{ status: number; body: any }> {
-    const options = await this.json(`/-/approve/${id}/options`, {});
+  async approve(id: string, auth: SoftAuthenticator, decision: 'approve' | 'reject' = 'approve'): Promise<{ status: number; body: any }> {
+    const options = await this.json(`/-/approve/${id}/options`, { decision });
     if (options.status !== 200) return options;
-    return this.json(`/-/approve/${id}/approve`, { challengeId: options.body.challengeId, response: auth.assert(options.body.options) });
+    return this.json(`/-/approve/${id}/${decision}`, { challengeId: options.body.challengeId, response: auth.assert(options.body.options) });
   }
 }
 
@@ -145,8 +145,9 @@ describe('approver UI over HTTP', () => {
     assert.equal((await c.json('/-/approve/r1/options', {}, { origin: null })).status, 403);
     const plain = await c.fetch('/-/approve/r1/options', { method: 'POST', headers: { 'content-type': 'text/plain', 'x-csrf-token': c.csrf }, body: '{}' });
     assert.equal(plain.status, 415);
-    assert.equal((await c.form('/-/approve/r1/reject', {})).status, 403);
-    assert.equal((await c.form('/-/approve/r1/reject', { csrf: 'wrong' })).status, 403);
+    assert.equal((await c.json('/-/approve/r1/reject', {}, { csrf: null })).body.code, 'CSRF');
+    assert.equal((await c.form('/-/approve/logout', { csrf: 'wrong' })).status, 403);
+    assert.equal((await c.fetch('/-/approve/')).status, 200, 'still signed in');
     const big = await c.json('/-/approve/push', { pad: 'x'.repeat(70 * 1024) });
     assert.equal(big.status, 413);
     assert.equal(ui.approvals.held.get('r1')!.state, 'pending');
@@ -266,15 +267,28 @@ describe('approver UI over HTTP', () => {
     assert.equal(ui.approvals.held.get('r2')!.accepted[0]!.integrity, ui.approvals.held.get('r2')!.integrity);
   });
 
-  it('rejects with the form, and stores push subscriptions only for accepted services', async () => {
+  it('rejects only with a fresh assertion for a rejection', async () => {
     ui.approvals.add({ id: 'r3', packageName: 'left-pad', version: '1.3.0', publisher: 'alice', approvers: ['erin'], required: 1, files: FILES });
+    const viaToken = new Client(ui);
+    ui.accounts.tokens.set('npsec_erin', 'erin');
+    await viaToken.signIn({ token: 'npsec_erin' });
+    assert.equal((await viaToken.approve('r3', new SoftAuthenticator(ui.url, 'localhost'), 'reject')).body.code, 'CREDENTIAL_UNKNOWN', 'no device, no rejection');
     const erin = new Client(ui);
     await erin.signInWithLink('erin');
-    const rejected = await erin.form('/-/approve/r3/reject', { csrf: erin.csrf });
-    assert.deepEqual([rejected.status, rejected.headers.get('location')], [303, '/-/approve/r3']);
-    assert.equal(ui.approvals.held.get('r3')!.state, 'rejected');
+    const key = new SoftAuthenticator(ui.url, 'localhost');
+    assert.equal((await erin.register(key)).status, 201);
+    const forApproval = await erin.json('/-/approve/r3/options', {});
+    const crossed = await erin.json('/-/approve/r3/reject', { challengeId: forApproval.body.challengeId, response: key.assert(forApproval.body.options) });
+    assert.deepEqual([crossed.status, crossed.body.code], [403, 'CHALLENGE_MISMATCH']);
+    assert.equal(ui.approvals.held.get('r3')!.state, 'pending');
+    assert.deepEqual((await erin.approve('r3', key, 'reject')).body, { ok: true, state: 'rejected' });
+    assert.equal(ui.approvals.held.get('r3')!.accepted[0]!.decision, 'reject');
     assert.match(await (await erin.fetch('/-/approve/r3')).text(), /This request is rejected\./);
+  });
 
+  it('stores push subscriptions only for accepted services', async () => {
+    const erin = new Client(ui);
+    await erin.signInWithLink('erin');
     const keys = { p256dh: Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 1)]).toString('base64url'), auth: Buffer.alloc(16, 2).toString('base64url') };
     assert.equal((await erin.json('/-/approve/push', { subscription: { endpoint: 'https://push.example.test/s/1', keys } })).status, 201);
     assert.equal((await erin.json('/-/approve/push', { subscription: { endpoint: 'http://127.0.0.1:9/x', keys } })).status, 400);

@@ -110,7 +110,7 @@ describe('WebAuthn ceremonies', () => {
       assert.equal(options.userVerification, 'required');
       assert.deepEqual(options.allowCredentials?.map((c) => c.id), [alice.id]);
       const verified = await ceremonies.verifyApproval(A, challengeId, alice.assert(options));
-      assert.deepEqual(verified, { userId: 'alice', credentialId: alice.id, challengeId, requestId: 'req-1', integrity: 'sha512-AAAA', newCounter: 1, userVerified: true });
+      assert.deepEqual(verified, { decision: 'approve', userId: 'alice', credentialId: alice.id, challengeId, requestId: 'req-1', integrity: 'sha512-AAAA', newCounter: 1, userVerified: true });
       assert.equal(challengeId, options.challenge);
       assert.equal((await credentials.get(alice.id))?.counter, 1);
       const again = await ceremonies.startApproval(A);
@@ -159,6 +159,15 @@ describe('WebAuthn ceremonies', () => {
       // A step-up challenge is not an approval either.
       const stepUp = await ceremonies.startStepUp('alice');
       await refused(ceremonies.verifyApproval(A, stepUp.challengeId, alice.assert(stepUp.options)), 'CHALLENGE_MISMATCH');
+    });
+
+    it('keeps approving and rejecting apart: a challenge for one does not serve the other', async () => {
+      const toReject = await ceremonies.startApproval({ ...A, decision: 'reject' });
+      await refused(ceremonies.verifyApproval(A, toReject.challengeId, alice.assert(toReject.options)), 'CHALLENGE_MISMATCH');
+      const toApprove = await ceremonies.startApproval(A);
+      await refused(ceremonies.verifyApproval({ ...A, decision: 'reject' }, toApprove.challengeId, alice.assert(toApprove.options)), 'CHALLENGE_MISMATCH');
+      const ok = await ceremonies.startApproval({ ...A, decision: 'reject' });
+      assert.equal((await ceremonies.verifyApproval({ ...A, decision: 'reject' }, ok.challengeId, alice.assert(ok.options))).decision, 'reject');
     });
 
     it("refuses another user's credential, and another user's challenge", async () => {

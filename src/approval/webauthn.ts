@@ -12,8 +12,11 @@ import {
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 
-/** What a challenge was issued for: a device registration, an approval, or re-proving a device (step-up). */
-export type ChallengePurpose = 'register' | 'approve' | 'step-up';
+/** What an approver decides on a request; each needs its own fresh assertion. */
+export type Decision = 'approve' | 'reject';
+
+/** What a challenge was issued for: a device registration, a decision on a request, or re-proving a device (step-up). */
+export type ChallengePurpose = 'register' | Decision | 'step-up';
 
 export interface ChallengeBinding {
   purpose: ChallengePurpose;
@@ -60,8 +63,9 @@ export interface CredentialStore {
   updateCounter(id: string, from: number, to: number, usedAt: string): Promise<boolean>;
 }
 
-/** What the approval service accepts as proof that `userId` approved `requestId` at `integrity`. */
+/** What the approval service accepts as proof that `userId` decided (approved or rejected) `requestId` at `integrity`. */
 export interface VerifiedAssertion {
+  decision: Decision;
   userId: string;
   credentialId: string;
   /** The challenge (base64url) the assertion signed; spent. */
@@ -208,7 +212,7 @@ export class WebAuthnCeremonies {
     const stored = typeof challengeId === 'string' ? await this.#challenges.take(challengeId) : undefined;
     if (!stored) throw new WebAuthnError('CHALLENGE_UNKNOWN', 'unknown or already used challenge');
     if (stored.expiresAt <= this.#now()) throw new WebAuthnError('CHALLENGE_EXPIRED', 'the challenge has expired');
-    if (!sameBinding(stored, expected)) throw new WebAuthnError('CHALLENGE_MISMATCH', `the challenge was not issued for this ${expected.purpose === 'approve' ? 'request, user and tarball' : 'user'}`);
+    if (!sameBinding(stored, expected)) throw new WebAuthnError('CHALLENGE_MISMATCH', `the challenge was not issued ${expected.requestId !== undefined ? `to ${expected.purpose} this request, by this user, at this tarball` : 'for this user and purpose'}`);
     return stored;
   }
 
@@ -269,9 +273,10 @@ export class WebAuthnCeremonies {
     return record;
   }
 
-  /** Options for navigator.credentials.get() to approve `requestId` at `integrity`. */
-  startApproval(binding: { userId: string; requestId: string; integrity: string }): Promise<Issued<PublicKeyCredentialRequestOptionsJSON>> {
-    return this.#startAssertion({ purpose: 'approve', ...binding });
+  /** Options for navigator.credentials.get() to approve (or reject) `requestId` at `integrity`. */
+  startApproval(binding: { userId: string; requestId: string; integrity: string; decision?: Decision }): Promise<Issued<PublicKeyCredentialRequestOptionsJSON>> {
+    const { decision = 'approve', ...rest } = binding;
+    return this.#startAssertion({ purpose: decision, ...rest });
   }
 
   /** Options to prove possession of an already registered device (before registering another one). */
@@ -294,12 +299,15 @@ export class WebAuthnCeremonies {
   }
 
   /**
-   * Checks an approval assertion against the request the caller is looking at (its id and the tarball
-   * integrity it has now), spends the challenge and advances the credential's counter.
+   * Checks an assertion for a decision (approve by default, or reject) against the request the caller
+   * is looking at (its id and the tarball integrity it has now), spends the challenge and advances the
+   * credential's counter.
    */
-  async verifyApproval(expected: { userId: string; requestId: string; integrity: string }, challengeId: unknown, response: unknown): Promise<VerifiedAssertion> {
-    const { credential, challenge } = await this.#verifyAssertion({ purpose: 'approve', ...expected }, challengeId, response);
+  async verifyApproval(expected: { userId: string; requestId: string; integrity: string; decision?: Decision }, challengeId: unknown, response: unknown): Promise<VerifiedAssertion> {
+    const { decision = 'approve', ...binding } = expected;
+    const { credential, challenge } = await this.#verifyAssertion({ purpose: decision, ...binding }, challengeId, response);
     return {
+      decision,
       userId: credential.userId, credentialId: credential.id, challengeId: challenge.challenge, requestId: expected.requestId, integrity: expected.integrity,
       newCounter: credential.counter, userVerified: true,
     };

@@ -1,6 +1,6 @@
 // The approver UI in a real browser (Debian chromium, CDP virtual authenticators): sign in with a login
-// link, register a device, approve a pending request; a page for another request, an unregistered
-// authenticator and another user's credential are all refused, and the requests stay pending.
+// link, register a device, approve and reject pending requests; a page for another request, an
+// unregistered authenticator and another user's credential are all refused, and the requests stay pending.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { requestPayload } from '../../src/approval/push.js';
@@ -42,10 +42,10 @@ describe('approver UI in chromium', { timeout: 180_000 }, () => {
     await Promise.all([page().waitForURL(`${ui.url}/-/approve/devices?registered=1`), page().click('#register-device')]);
   }
 
-  /** Clicks Approve on the request's page and returns what the page then says. */
-  async function clickApprove(id: string): Promise<string> {
+  /** Clicks Approve (or Reject) on the request's page and returns what the page then says. */
+  async function clickApprove(id: string, button = '#approve'): Promise<string> {
     await page().goto(`${ui.url}/-/approve/${id}`);
-    await page().click('#approve');
+    await page().click(button);
     // A selector, not a function: the page's CSP forbids the eval that waitForFunction needs.
     await page().waitForSelector('#status[data-kind="ok"], #status[data-kind="error"]', { timeout: 60_000 });
     return (await page().textContent('#status')) ?? '';
@@ -89,12 +89,18 @@ describe('approver UI in chromium', { timeout: 180_000 }, () => {
     await page().route(`${ui.url}/-/approve/r2/approve`, (route) => route.continue({ url: `${ui.url}/-/approve/r3/approve` }));
     try {
       const said = await clickApprove('r2');
-      assert.match(said, /not issued for this request/);
+      assert.match(said, /not issued to approve this request, by this user, at this tarball/);
     } finally {
       await page().unroute(`${ui.url}/-/approve/r2/approve`);
     }
     assert.equal(state('r2'), 'pending');
     assert.equal(state('r3'), 'pending');
+  });
+
+  it('rejects through the UI with a fresh assertion', async () => {
+    assert.match(await clickApprove('r3', '#reject'), /rejection was recorded; the request is rejected/);
+    assert.equal(state('r3'), 'rejected');
+    assert.equal(ui.approvals.held.get('r3')!.accepted[0]!.decision, 'reject');
   });
 
   it('does not let a second, unregistered authenticator approve', async () => {

@@ -1,7 +1,7 @@
 // The approver web UI as one Fetch-API handler under /-/approve: the gateway's HTTP server (hono) mounts
 // it, tests mount it on node:http. Every POST needs the gateway's Origin, and a session's CSRF token.
 import { parseSubscription, isKnownPushService, type SubscriptionStore } from '../push.js';
-import { WebAuthnError, type WebAuthnCeremonies } from '../webauthn.js';
+import { WebAuthnError, type Decision, type WebAuthnCeremonies } from '../webauthn.js';
 import { loadAssets, type Asset } from './assets.js';
 import { capabilityReport, type CapabilityReport } from './capabilities.js';
 import { WebError } from './errors.js';
@@ -104,8 +104,8 @@ class ApprovalWebApp implements ApprovalWeb {
       route('GET', '/(static/app\\.css|static/app\\.js|static/webauthn\\.js|sw\\.js)', 'none', (x) => this.#asset(x)),
       route('GET', `/${ID}`, 'page', (x) => this.#requestPage(x)),
       route('POST', `/${ID}/options`, 'json', (x) => this.#approvalOptions(x)),
-      route('POST', `/${ID}/approve`, 'json', (x) => this.#approve(x)),
-      route('POST', `/${ID}/reject`, 'form', (x) => this.#reject(x)),
+      route('POST', `/${ID}/approve`, 'json', (x) => this.#decide(x, 'approve')),
+      route('POST', `/${ID}/reject`, 'json', (x) => this.#decide(x, 'reject')),
     ];
   }
 
@@ -300,24 +300,21 @@ class ApprovalWebApp implements ApprovalWeb {
   }
 
   async #approvalOptions(x: Exchange): Promise<Response> {
+    const decision = x.body.decision ?? 'approve';
+    if (decision !== 'approve' && decision !== 'reject') throw new WebError('BAD_REQUEST', 'decision: expected "approve" or "reject"');
     const request = await this.#actionable(x);
-    return jsonResponse(200, await this.#o.ceremonies.startApproval({ userId: x.session.userId, requestId: request.id, integrity: request.integrity }));
+    return jsonResponse(200, await this.#o.ceremonies.startApproval({ userId: x.session.userId, requestId: request.id, integrity: request.integrity, decision }));
   }
 
-  async #approve(x: Exchange): Promise<Response> {
+  async #decide(x: Exchange, decision: Decision): Promise<Response> {
     const request = await this.#actionable(x);
     // The binding is checked against the request as it is now, not as the browser describes it.
-    const assertion = await this.#o.ceremonies.verifyApproval({ userId: x.session.userId, requestId: request.id, integrity: request.integrity }, x.body.challengeId, x.body.response);
-    const outcome = await this.#o.requests.approve(assertion, this.#actor(x.session));
+    const binding = { userId: x.session.userId, requestId: request.id, integrity: request.integrity, decision };
+    const assertion = await this.#o.ceremonies.verifyApproval(binding, x.body.challengeId, x.body.response);
+    const actor = this.#actor(x.session);
+    const outcome = decision === 'approve' ? await this.#o.requests.approve(assertion, actor) : await this.#o.requests.reject(assertion, actor);
     if (!outcome.ok) throw new WebError('NOT_ALLOWED', outcome.reason);
     return jsonResponse(200, { ok: true, state: outcome.state });
-  }
-
-  async #reject(x: Exchange): Promise<Response> {
-    const request = await this.#actionable(x);
-    const outcome = await this.#o.requests.reject(request.id, this.#actor(x.session));
-    if (!outcome.ok) throw new WebError('NOT_ALLOWED', outcome.reason);
-    return redirect(`${PREFIX}/${encodeURIComponent(request.id)}`);
   }
 
   #actor(session: SessionRecord) {

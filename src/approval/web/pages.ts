@@ -111,7 +111,7 @@ export function requestPage(user: PageUser, request: ApprovalRequestView, report
     : request.mayApprove
       ? html`<div class="actions">
 <button type="button" id="approve" class="primary" data-request-id="${request.id}">Approve with my device</button>
-<form method="post" action="${requestPath(request.id)}/reject"><input type="hidden" name="csrf" value="${user.csrf}"><button type="submit" id="reject" class="danger">Reject (the version number is burned)</button></form>
+<button type="button" id="reject" class="danger" data-request-id="${request.id}">Reject with my device (the version number is burned)</button>
 </div>`
       : html`<p class="notice">You cannot approve this request: ${request.whyNot ?? 'not allowed'}.</p>`;
   return layout(`${request.packageName}@${request.version}`, user, html`<h1 class="mono">${request.packageName}@${request.version}</h1>

@@ -48,7 +48,8 @@ export interface ApprovalRequests {
   get(id: string, userId: string): Promise<ApprovalRequestView | null>;
   /** Records a WebAuthn-verified approval; the service applies the approval rule again. */
   approve(assertion: VerifiedAssertion, actor: Actor): Promise<Outcome>;
-  reject(id: string, actor: Actor): Promise<Outcome>;
+  /** A rejection needs a fresh assertion too: a stolen session must not be able to burn a release. */
+  reject(assertion: VerifiedAssertion, actor: Actor): Promise<Outcome>;
   /** The stored tarball of the request and of the version before it, for the capability diff. */
   tarballs(id: string): Promise<Tarballs>;
 }

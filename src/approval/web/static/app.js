@@ -88,14 +88,19 @@
     say('Notifications are on for this browser.', 'ok');
   });
 
-  onClick('approve', async (button) => {
-    const path = '/' + encodeURIComponent(button.dataset.requestId);
-    say('Confirm with your registered device.');
-    const o = await post(path + '/options');
-    const response = await webauthn.startAuthentication({ optionsJSON: o.options });
-    const result = await post(path + '/approve', { challengeId: o.challengeId, response });
-    const state = document.getElementById('state');
-    if (state) state.textContent = result.state;
-    say('Your approval was recorded; the request is ' + result.state + '.', 'ok');
-  });
+  // Approving and rejecting each take a fresh assertion, bound by the server to this request and tarball.
+  function decide(decision, noun) {
+    return async (button) => {
+      const path = '/' + encodeURIComponent(button.dataset.requestId);
+      say('Confirm with your registered device.');
+      const o = await post(path + '/options', { decision });
+      const response = await webauthn.startAuthentication({ optionsJSON: o.options });
+      const result = await post(path + '/' + decision, { challengeId: o.challengeId, response });
+      const state = document.getElementById('state');
+      if (state) state.textContent = result.state;
+      say('Your ' + noun + ' was recorded; the request is ' + result.state + '.', 'ok');
+    };
+  }
+  onClick('approve', decide('approve', 'approval'));
+  onClick('reject', decide('reject', 'rejection'));
 })();
