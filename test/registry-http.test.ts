@@ -2,7 +2,7 @@
 // tokens), signatures, pending versions, the upstream proxy, and refusals of bad input.
 import assert from 'node:assert/strict';
 import { createHash, createPublicKey, verify } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,72 +12,8 @@ import {
   type RunningRegistry,
 } from '../src/registry/index.js';
 import { runCli } from './helpers.js';
+import { call, publishBody, raw, sri, tree } from './registry-client.js';
 import { tmpDir } from './registry-helpers.js';
-
-interface Answer {
-  status: number;
-  body: any;
-  headers: Headers;
-}
-
-async function call(base: string, method: string, path: string, options: { token?: string; body?: unknown; raw?: string | Buffer; accept?: string; basic?: string } = {}): Promise<Answer> {
-  const headers: Record<string, string> = {};
-  if (options.token) headers.authorization = `Bearer ${options.token}`;
-  if (options.basic) headers.authorization = `Basic ${Buffer.from(options.basic).toString('base64')}`;
-  if (options.accept) headers.accept = options.accept;
-  let body: string | Buffer | undefined;
-  if (options.raw !== undefined) body = options.raw;
-  else if (options.body !== undefined) body = JSON.stringify(options.body);
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(base + path, { method, headers, ...(body !== undefined ? { body } : {}) });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // not JSON (a tarball)
-  }
-  return { status: res.status, body: parsed, headers: res.headers };
-}
-
-/** Sends bytes exactly as given (fetch would normalise the path) and returns the whole answer. */
-function raw(base: string, request: string): Promise<string> {
-  return new Promise((done) => {
-    const s = connect(Number(new URL(base).port), '127.0.0.1', () => s.write(request));
-    let text = '';
-    s.on('data', (d) => (text += d));
-    s.on('close', () => done(text));
-  });
-}
-
-function sri(data: Buffer): string {
-  return `sha512-${createHash('sha512').update(data).digest('base64')}`;
-}
-
-/** The document `npm publish` sends. */
-function publishBody(name: string, version: string, options: { tag?: string; tarball?: Buffer; integrity?: string; manifest?: Record<string, unknown> } = {}) {
-  const manifest = { name, version, description: `${name} test`, ...options.manifest };
-  const tarball = options.tarball ?? createTarball({ 'package.json': JSON.stringify(manifest), 'index.js': `module.exports = '${version}';\n` });
-  const file = `${name}-${version}.tgz`;
-  return {
-    _id: name, name, 'dist-tags': { [options.tag ?? 'latest']: version }, access: 'public',
-    versions: { [version]: { ...manifest, _id: `${name}@${version}`, dist: { integrity: options.integrity ?? sri(tarball), shasum: createHash('sha1').update(tarball).digest('hex'), tarball: `http://x/${file}` } } },
-    _attachments: { [file]: { content_type: 'application/octet-stream', data: tarball.toString('base64'), length: tarball.length } },
-  };
-}
-
-function tree(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string, rel: string) => {
-    for (const e of readdirSync(d)) {
-      const p = join(d, e);
-      if (statSync(p).isDirectory()) walk(p, `${rel}${e}/`);
-      else if (e !== 'server.pid') out.push(`${rel}${e}:${createHash('sha1').update(readFileSync(p)).digest('hex')}`);
-    }
-  };
-  walk(dir, '');
-  return out.sort();
-}
 
 describe('registry: publish and read', () => {
   let reg: RunningRegistry;
@@ -160,6 +96,11 @@ describe('registry: publish and read', () => {
     assert.equal(a.versions['2.0.0'].dist.tarball, `${reg.url}/@acme/util/-/util-2.0.0.tgz`);
     assert.equal((await fetch(a.versions['2.0.0'].dist.tarball)).status, 200);
     assert.equal((await fetch(`${reg.url}/@acme%2futil/-/util-2.0.0.tgz`)).status, 200);
+    for (const path of ['/@acme%2futil/2.0.0', '/@acme%2Futil/latest', '/@acme/util/2.0.0', '/@acme/util/latest']) {
+      assert.equal((await call(reg.url, 'GET', path)).body._id, '@acme/util@2.0.0', path);
+    }
+    assert.deepEqual((await call(reg.url, 'GET', '/-/package/@acme%2futil/dist-tags')).body, { latest: '2.0.0' });
+    assert.deepEqual((await call(reg.url, 'GET', '/-/package/@acme/util/dist-tags')).body, { latest: '2.0.0' });
   });
 
   it('refuses to publish over an existing version (403), and non-maintainers (403)', async () => {
@@ -364,7 +305,10 @@ describe('registry: pending versions (approval required)', () => {
       assert.equal((await call(reg.url, 'GET', `/-/stage/${item.id}`, { token: alice })).body.integrity, gatedBody.versions['1.0.0']!.dist.integrity);
       const staged = await fetch(`${reg.url}/-/stage/${item.id}/tarball`, { headers: { authorization: `Bearer ${alice}` } });
       assert.equal(staged.status, 200);
-      assert.equal((await call(reg.url, 'POST', `/-/stage/${item.id}/approve`, { token: alice })).status, 501);
+      const approve = await call(reg.url, 'POST', `/-/stage/${item.id}/approve`, { token: alice });
+      assert.equal(approve.status, 401, 'approval goes through the web-auth flow');
+      assert.equal(approve.headers.get('www-authenticate'), 'OTP');
+      assert.equal(approve.body.authUrl, `${reg.url}/-/approve/${item.id.replace(/-/g, '')}`);
 
       await settleVersion(data, 'gated', '1.0.0', 'public');
       const doc = (await call(reg.url, 'GET', '/gated')).body;
@@ -567,5 +511,32 @@ describe('registry: data folder', () => {
     }
     const again = await startRegistry({ dataDir: data, port: 0 });
     await again.close();
+  });
+});
+
+describe('registry: shutdown', () => {
+  it('finishes a publish in flight, refuses new connections, and releases the data folder', async () => {
+    const data = tmpDir('packsec-reg-stop-');
+    const reg = await startRegistry({ dataDir: data, port: 0 });
+    const token = createUserToken(new FileStore(data), 'alice').token;
+    const body = Buffer.from(JSON.stringify(publishBody('in-flight', '1.0.0')));
+    const half = body.length >> 1;
+    const answer = new Promise<string>((done) => {
+      const s = connect(reg.port, '127.0.0.1', () => {
+        s.write(`PUT /in-flight HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${token}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n`);
+        s.write(body.subarray(0, half));
+        setTimeout(() => s.write(body.subarray(half)), 300);
+      });
+      let text = '';
+      s.on('data', (d) => (text += d));
+      s.on('close', () => done(text));
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    const closed = reg.close();
+    assert.match(await answer, /^HTTP\/1\.1 201 /, 'the publish in flight completes');
+    await closed;
+    await assert.rejects(fetch(`${reg.url}/-/ping`), 'no new connections');
+    assert.ok(!existsSync(join(data, 'server.pid')));
+    assert.equal(JSON.parse(readFileSync(join(data, 'packages', 'in-flight', 'record.json'), 'utf8')).versions['1.0.0'].state, 'public');
   });
 });

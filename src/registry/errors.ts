@@ -9,6 +9,10 @@ export type RegistryErrorCode =
   | 'INTEGRITY'
   | 'TOO_LARGE'
   | 'ENCODING'
+  | 'MEDIA_TYPE'
+  | 'HEADERS_TOO_LARGE'
+  | 'OTP_REQUIRED'
+  | 'GONE'
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'
   | 'NOT_FOUND'
@@ -29,6 +33,10 @@ export const REGISTRY_ERRORS: Record<RegistryErrorCode, { status: number; hint?:
   INTEGRITY: { status: 400, hint: 'the tarball does not match the integrity or shasum in its manifest' },
   TOO_LARGE: { status: 413 },
   ENCODING: { status: 415, hint: 'send the body as is or gzip-compressed (content-encoding: gzip)' },
+  MEDIA_TYPE: { status: 415, hint: 'send the body as JSON (content-type: application/json), as npm does' },
+  HEADERS_TOO_LARGE: { status: 431, hint: 'request headers are limited to 16 KiB' },
+  OTP_REQUIRED: { status: 401, hint: 'open authUrl in a browser to approve; npm polls doneUrl and retries with the one-time token it gets there' },
+  GONE: { status: 410 },
   UNAUTHORIZED: { status: 401, hint: 'log in with `npm login`, or put a token from `packsec registry token` in .npmrc' },
   FORBIDDEN: { status: 403 },
   NOT_FOUND: { status: 404 },

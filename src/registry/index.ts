@@ -1,6 +1,7 @@
 // Public entry of the registry: an npm-compatible server (the base of the publish-approval gateway),
 // seeding for tests, tarballs, tokens and the signature format npm verifies.
 export { startRegistry, type RegistryOptions, type RunningRegistry } from './server.js';
+export { defaultGate, type ApprovalGate, type StagedVersion } from './context.js';
 export { openRegistry, seedAdvisory, seedPackage, settleVersion, type SeedSpec, type Seeded } from './seed.js';
 export { addAdvisory, answerBulk, readBulkQuery, type NewAdvisory } from './advisories.js';
 export { addVersion, setVersionState, inspectTarball, DEFAULT_LIMITS, type ApprovalMode, type Limits, type Registry, type NewVersion } from './packages.js';
