@@ -1,10 +1,11 @@
-// The approver UI on a real HTTP server on 127.0.0.1 for tests: node:http turned into Fetch requests for
-// the UI's handler, in-memory stores, and a small stand-in for the approval service (the real rule is
+// The approver UI on a real HTTP server on 127.0.0.1 for tests: mounted in a minimal hono app, with
+// in-memory stores, and a small stand-in for the approval service (the real rule is
 // the approval-core part's; this one only does what the UI tests need).
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
+import { getRequestListener } from '@hono/node-server';
+import { Hono } from 'hono';
 import webpush from 'web-push';
 import { createApprovalWeb, issueLoginCode, loginLink, type Accounts, type Actor, type ApprovalRequests, type ApprovalRequestView, type ApprovalWeb, type Outcome, type Tarballs } from '../src/approval/web/index.js';
 import { relyingPartyFor, WebAuthnCeremonies, type VerifiedAssertion } from '../src/approval/webauthn.js';
@@ -111,26 +112,6 @@ export class StandInAccounts implements Accounts {
 
 export const tokenKeyOf = (token: string) => createHash('sha256').update(token).digest('hex');
 
-async function toFetchRequest(req: IncomingMessage, base: string): Promise<Request> {
-  const headers = new Headers();
-  for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
-  const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
-  return new Request(new URL(req.url!, base), {
-    method: req.method!,
-    headers,
-    ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream<Uint8Array>, duplex: 'half' } : {}),
-  } as RequestInit);
-}
-
-async function sendFetchResponse(res: ServerResponse, response: Response): Promise<void> {
-  const headers: Record<string, string | string[]> = {};
-  response.headers.forEach((v, k) => { if (k !== 'set-cookie') headers[k] = v; });
-  const cookies = response.headers.getSetCookie();
-  if (cookies.length) headers['set-cookie'] = cookies;
-  res.writeHead(response.status, headers);
-  res.end(Buffer.from(await response.arrayBuffer()));
-}
-
 export interface RunningUi {
   /** http://localhost:PORT — WebAuthn needs a host name, and localhost is a secure context. */
   url: string;
@@ -150,13 +131,11 @@ export interface RunningUi {
 
 export async function startUi(options: { allowPushEndpoint?: (url: URL) => boolean } = {}): Promise<RunningUi> {
   let web: ApprovalWeb | undefined;
-  const server: Server = createServer((req, res) => {
-    const base = `http://localhost:${(server.address() as AddressInfo).port}`;
-    toFetchRequest(req, base)
-      .then((request) => (request.url.startsWith(`${base}/-/approve`) ? web!.handle({ req: { raw: request } }) : new Response('not found', { status: 404 })))
-      .then((response) => sendFetchResponse(res, response))
-      .catch((err: Error) => res.writeHead(500).end(err.message));
-  });
+  // Mounted the way the gateway mounts it: hono routes, hono's Context handed to the UI as it is.
+  const app = new Hono();
+  app.all('/-/approve', (c) => web!.handle(c));
+  app.all('/-/approve/*', (c) => web!.handle(c));
+  const server: Server = createServer(getRequestListener(app.fetch));
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const url = `http://localhost:${(server.address() as AddressInfo).port}`;
   const clock = { now: Date.now() };
