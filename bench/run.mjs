@@ -1,6 +1,7 @@
 // Benchmark of `packsec run`: an app's runtime under plain node, under packsec run (warm compiled-module
-// cache; also with --permission, and cold for start-up) and under LavaMoat (`lavamoat <entry>` with a
-// policy written beforehand by `--autopolicy`), on four workloads:
+// cache; also with --permission, and cold for start-up; start-up also with --no-verify, to show what
+// verified loading costs) and under LavaMoat (`lavamoat <entry>` with a policy written beforehand by
+// `--autopolicy`), on four workloads:
 //   start-up      typescript  require('typescript')
 //                 eslint      require('eslint') and new ESLint()
 //   steady state  express     requests/s of a small express server on loopback, driven by a load
@@ -29,7 +30,7 @@ const ROOT = dirname(BENCH);
 const RUN_TIMEOUT_MS = 3 * 60_000;
 
 // From the issue.
-const TARGETS = { startup: 1.3, steady: 0.98, rss: 1.2, aheadOfLavamoat: true };
+const TARGETS = { startup: 1.3, steady: 0.98, rss: 1.2, aheadOfLavamoat: true, verifiedLoading: 1.05 };
 
 const args = parseArgs(process.argv.slice(2));
 const PACKSEC = args.packsec ?? join(ROOT, 'bin', 'packsec.js');
@@ -78,6 +79,8 @@ const started = Date.now();
 const VARIANTS = [
   { id: 'plain', label: 'node', argv: (e) => [e] },
   { id: 'packsec', label: 'packsec run (warm)', argv: (e) => [PACKSEC, 'run', e] },
+  // What verified loading costs: the same run with it turned off.
+  { id: 'unverified', label: 'packsec run --no-verify (warm)', argv: (e) => [PACKSEC, 'run', '--no-verify', e], startupOnly: true },
   { id: 'permission', label: 'packsec run --permission (warm)', argv: (e) => [PACKSEC, 'run', '--permission', e] },
   { id: 'cold', label: 'packsec run (cold)', argv: (e) => [PACKSEC, 'run', e], before: () => rmSync(runCache(), { recursive: true, force: true }), startupOnly: true },
   { id: 'lavamoat', label: 'lavamoat', argv: null },
@@ -501,6 +504,8 @@ function summarise(w, variants, samples, runs, lmRuns) {
       rss: m.ok && m.rssMb && plain.rssMb ? round2(m.rssMb / plain.rssMb) : null,
     };
   }
+  const unverified = out.variants.unverified;
+  if (unverified?.ok && out.variants.packsec?.ok) out.ratios.verifiedOverUnverified = round2(out.variants.packsec.median / unverified.median);
   if (w.reference) {
     out.verdicts = { 'reference, no target': '-' };
     return out;
@@ -513,6 +518,7 @@ function summarise(w, variants, samples, runs, lmRuns) {
       ? verdict(out.ratios.packsec?.time, (r) => r <= TARGETS.startup)
       : verdict(out.ratios.packsec?.throughput, (r) => r >= TARGETS.steady),
     [`peak RSS ≤ ${TARGETS.rss}×`]: verdict(out.ratios.packsec?.rss, (r) => r <= TARGETS.rss),
+    ...(w.kind === 'startup' ? { [`verified loading ≤ ${TARGETS.verifiedLoading}× --no-verify`]: verdict(out.ratios.verifiedOverUnverified, (r) => r <= TARGETS.verifiedLoading) } : {}),
     // LavaMoat failing to run the workload at all counts as packsec being ahead, and says so.
     'ahead of LavaMoat': !ps?.ok ? 'FAIL' : !lm ? 'n/a' : !lm.ok ? 'PASS (LavaMoat failed)' : better(ps.median, lm.median) ? 'PASS' : 'FAIL',
   };
@@ -524,12 +530,12 @@ function verdict(x, ok) {
 }
 
 function printTable(rows) {
-  const head = ['workload', 'metric', 'node', 'packsec', '×node', '--permission', '×node', 'cold', '×node', 'LavaMoat', '×node'];
+  const head = ['workload', 'metric', 'node', 'packsec', '×node', '--no-verify', '×node', '--permission', '×node', 'cold', '×node', 'LavaMoat', '×node'];
   const body = [];
   const rssBody = [];
   for (const r of rows) {
     if (r.failed) {
-      body.push([r.workload.name, '-', `FAILED: ${clip(r.failed.error)}`, '', '', '', '', '', '', '', '']);
+      body.push([r.workload.name, '-', `FAILED: ${clip(r.failed.error)}`, ...Array(head.length - 3).fill('')]);
       continue;
     }
     const w = r.workload;
@@ -541,14 +547,14 @@ function printTable(rows) {
       if (!m.ok) return ['FAILED', '-'];
       return [fmtValue(w, m.median), id === 'plain' ? '' : `${r.ratios[id][ratioKey].toFixed(2)}×`];
     };
-    body.push([w.name, metric, cellOf('plain')[0], ...cellOf('packsec'), ...cellOf('permission'), ...cellOf('cold'), ...cellOf('lavamoat')]);
+    body.push([w.name, metric, cellOf('plain')[0], ...cellOf('packsec'), ...cellOf('unverified'), ...cellOf('permission'), ...cellOf('cold'), ...cellOf('lavamoat')]);
     const rssOf = (id) => {
       const m = r.variants[id];
       if (!m) return ['-', '-'];
       if (!m.ok || m.rssMb === null) return [m.ok ? '?' : 'FAILED', '-'];
       return [`${m.rssMb} MB`, id === 'plain' ? '' : `${r.ratios[id].rss.toFixed(2)}×`];
     };
-    rssBody.push([w.name, 'peak RSS', rssOf('plain')[0], ...rssOf('packsec'), ...rssOf('permission'), ...rssOf('cold'), ...rssOf('lavamoat')]);
+    rssBody.push([w.name, 'peak RSS', rssOf('plain')[0], ...rssOf('packsec'), ...rssOf('unverified'), ...rssOf('permission'), ...rssOf('cold'), ...rssOf('lavamoat')]);
   }
   const all = [...body, ...rssBody];
   const widths = head.map((h, i) => Math.max(h.length, ...all.map((b) => b[i].length)));
@@ -565,6 +571,8 @@ function printTable(rows) {
   console.log(`express: ${EXPRESS.connections} keep-alive connections from a separate plain-node process, ${EXPRESS.warmupMs / 1000} s warm-up then ${EXPRESS.durationMs / 1000} s counted;`);
   console.log(`marked: median of ${MARKED.renders} renders after ${MARKED.warmupRenders} warm-up renders per process; ratios of steady state are throughput (×node > 1 is faster).`);
   console.log(`peak RSS: median over runs of GNU time's %M (with --permission the app runs in a child; %M is the larger of the two processes, not their sum).`);
+  const verifiedCost = rows.filter((r) => r.ratios?.verifiedOverUnverified).map((r) => `${r.workload.name} ${r.ratios.verifiedOverUnverified.toFixed(2)}×`);
+  if (verifiedCost.length) console.log(`verified loading (packsec run / packsec run --no-verify, start-up): ${verifiedCost.join(', ')}`);
   console.log(`\ntargets (packsec run, warm): start-up ≤ ${TARGETS.startup}× node, steady-state throughput ≥ ${TARGETS.steady}× node, peak RSS ≤ ${TARGETS.rss}× node, ahead of LavaMoat on every workload`);
   for (const r of rows) {
     if (r.failed) {
@@ -590,7 +598,7 @@ function writeResults(rows) {
     machine: { cpus: availableParallelism(), cpu: cpus()[0]?.model ?? null, memoryGb: Math.round(totalmem() / 2 ** 30), loadavgAtEnd: loadavg().map((x) => Math.round(x * 100) / 100) },
     method: {
       interleaved: 'each round runs every variant once, order reversed every other round; the machine is shared',
-      startup: `median wall-clock ms of ${args.runs} whole-process runs (spawn to exit); cold = run cache removed before each run`,
+      startup: `median wall-clock ms of ${args.runs} whole-process runs (spawn to exit); cold = run cache removed before each run; --no-verify = verified loading off (ratios.verifiedOverUnverified = packsec / --no-verify)`,
       express: `median requests/s over ${args.steadyRuns} server processes; ${EXPRESS.connections} keep-alive connections, one request in flight each, from a separate plain-node process over raw sockets; ${EXPRESS.warmupMs / 1000} s warm-up, ${EXPRESS.durationMs / 1000} s counted`,
       marked: `median over ${args.steadyRuns} processes of each one's median ms per render (${MARKED.renders} renders after ${MARKED.warmupRenders} warm-up) of a ${MARKED.docBytes / 2 ** 20} MB document`,
       rss: "median over runs of GNU time's %M (--permission: the larger of launcher and app process)",

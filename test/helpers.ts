@@ -21,6 +21,13 @@ export function writeFiles(root: string, files: Files): void {
   }
 }
 
+/** Rewrites a JSON file (a project's policy or lock) through `edit`. */
+export function editJson(file: string, edit: (json: Record<string, any>) => void): void {
+  const json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, any>;
+  edit(json);
+  writeFileSync(file, JSON.stringify(json, null, 2));
+}
+
 /** A fresh temporary folder holding `files`; returns its real path. */
 export function tmpProject(files: Files = {}, prefix = 'packsec-test-'): string {
   const root = realpathSync(mkdtempSync(join(tmpdir(), prefix)));

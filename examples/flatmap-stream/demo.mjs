@@ -113,7 +113,7 @@ const flagged = (data.changes?.added ?? []).includes('flatmap-stream');
 // Step 4 only looked: the committed policy and lock are still the ones from day one.
 write(join(app, 'packsec.policy.json'), policyBefore);
 write(join(app, 'packsec.lock.json'), lockBefore);
-console.log(bold('\n5. `npsx app.js` (packsec run) with the policy from day one: the new dependency is not allowed.'));
+console.log(bold('\n5. `npsx app.js` (packsec run) with the policy and lock from day one: the updated package is refused before it runs.'));
 const refused = run(process.execPath, [packsec, 'run', 'app.js']);
 console.log(refused.stderr.split('\n').filter((l) => l.startsWith('packsec:')).map((l) => '   ' + red(l)).join('\n'));
 

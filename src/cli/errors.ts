@@ -3,7 +3,7 @@ import { PolicyError } from '../policy/index.js';
 import { RegistryError } from '../registry/index.js';
 import { VERIFY_ERRORS, VerifyError } from '../verify/index.js';
 
-export type CliErrorCode = 'USAGE' | 'NO_PROJECT' | 'NO_NODE_MODULES' | 'UNKNOWN_PACKAGE' | 'SERVER';
+export type CliErrorCode = 'USAGE' | 'NO_PROJECT' | 'NO_LOCK' | 'NO_NODE_MODULES' | 'UNKNOWN_PACKAGE' | 'SERVER';
 
 export class CliError extends Error {
   override readonly name = 'CliError';
@@ -19,6 +19,7 @@ export class CliError extends Error {
 const HINTS: Record<string, { exit: number; hint?: string }> = {
   USAGE: { exit: 2, hint: 'run `packsec --help` for usage' },
   NO_PROJECT: { exit: 2 },
+  NO_LOCK: { exit: 2, hint: 'run `packsec init` to record what is installed' },
   NO_NODE_MODULES: { exit: 2, hint: 'install dependencies first (`npm install`, or `npsm install`)' },
   UNKNOWN_PACKAGE: { exit: 2 },
   SERVER: { exit: 2 },

@@ -6,6 +6,7 @@ import { inRange, validRange } from '../util/semver.js';
 import { RegistryError } from './errors.js';
 import { validateAnyPackageName } from './names.js';
 import type { AdvisoryRecord, FileStore } from './storage.js';
+import type { Answer, RegistryStore } from './store.js';
 
 export interface NewAdvisory {
   name: string;
@@ -15,8 +16,10 @@ export interface NewAdvisory {
   url?: string;
 }
 
-/** Checks and stores an advisory; the id is the next free one. */
-export function addAdvisory(store: FileStore, input: NewAdvisory, now: Date = new Date()): AdvisoryRecord {
+/** Checks and stores an advisory; the id is the next free one. The file store answers at once. */
+export function addAdvisory(store: FileStore, input: NewAdvisory, now?: Date): AdvisoryRecord;
+export function addAdvisory(store: RegistryStore, input: NewAdvisory, now?: Date): Answer<AdvisoryRecord>;
+export function addAdvisory(store: RegistryStore, input: NewAdvisory, now: Date = new Date()): Answer<AdvisoryRecord> {
   const name = validateAnyPackageName(input.name);
   if (validRange(input.range) === null) {
     throw new RegistryError('BAD_REQUEST', `range: ${JSON.stringify(input.range.slice(0, 100))} is not a semver range (e.g. "<1.0.3" or ">=2.0.0 <2.1.1")`);

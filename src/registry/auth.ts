@@ -4,6 +4,7 @@ import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { RegistryError } from './errors.js';
 import { validateUserName } from './names.js';
 import type { FileStore, TokenRecord, UserRecord } from './storage.js';
+import { then, type Answer, type RegistryStore } from './store.js';
 
 const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32 };
 
@@ -37,19 +38,35 @@ export interface NewToken {
   record: TokenRecord;
 }
 
-/** A new random token for `user`; the store keeps only its hash. */
-export function issueToken(store: FileStore, user: string, options: { readonly?: boolean } = {}): NewToken {
+export interface TokenOptions {
+  readonly?: boolean;
+}
+
+/** A new random token for `user` and the record a store keeps of it (only its hash). */
+export function newToken(user: string, options: TokenOptions = {}): NewToken {
   const token = `npsec_${randomBytes(30).toString('base64url')}`;
   const record: TokenRecord = { key: tokenKey(token), user, createdAt: new Date().toISOString(), readonly: options.readonly === true, preview: token.slice(0, 12) };
-  store.writeToken(record);
   return { token, record };
 }
 
+/** A new random token for `user`, stored; the file store answers at once, a database store with a promise. */
+export function issueToken(store: FileStore, user: string, options?: TokenOptions): NewToken;
+export function issueToken(store: RegistryStore, user: string, options?: TokenOptions): Answer<NewToken>;
+export function issueToken(store: RegistryStore, user: string, options: TokenOptions = {}): Answer<NewToken> {
+  const made = newToken(user, options);
+  return then(store.writeToken(made.record), () => made);
+}
+
+export type UserToken = NewToken & { created: boolean };
+
 /** The user, created without a password if needed, and a new token for them (`packsec registry token`). */
-export function createUserToken(store: FileStore, name: string, options: { email?: string; readonly?: boolean } = {}): NewToken & { created: boolean } {
+export function createUserToken(store: FileStore, name: string, options?: { email?: string; readonly?: boolean }): UserToken;
+export function createUserToken(store: RegistryStore, name: string, options?: { email?: string; readonly?: boolean }): Answer<UserToken>;
+export function createUserToken(store: RegistryStore, name: string, options: { email?: string; readonly?: boolean } = {}): Answer<UserToken> {
   validateUserName(name);
-  const created = store.createUser({ name, ...(options.email ? { email: options.email } : {}), createdAt: new Date().toISOString() });
-  return { ...issueToken(store, name, options), created };
+  const made = newToken(name, options);
+  const user = { name, ...(options.email ? { email: options.email } : {}), createdAt: made.record.createdAt };
+  return then(store.createUser(user), (created) => then(store.writeToken(made.record), () => ({ ...made, created })));
 }
 
 export interface Caller {
@@ -63,7 +80,7 @@ export interface Caller {
  * Who is calling: null without credentials; a bad token or password is a 401 rather than anonymous
  * access, so a client with a revoked token learns why instead of seeing only public data.
  */
-export async function authenticate(store: FileStore, header: string | undefined): Promise<Caller | null> {
+export async function authenticate(store: RegistryStore, header: string | undefined): Promise<Caller | null> {
   if (!header) return null;
   const space = header.indexOf(' ');
   const scheme = header.slice(0, space < 0 ? header.length : space).toLowerCase();

@@ -1,5 +1,6 @@
 // One server per data folder: package records are serialised in memory, so a second server process on
 // the same folder could interleave writes. A pid file claims the folder; a stale one (dead pid) is taken over.
+// The embedded database (one process at a time) is claimed the same way.
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RegistryError } from './errors.js';
@@ -18,17 +19,25 @@ function alive(pid: number): boolean {
 
 /** Claims `dir` for this process; returns the release function. */
 export function acquireServerLock(dir: string): () => void {
-  const file = join(dir, LOCK_FILE);
-  if (heldHere.has(dir)) throw new RegistryError('DATA_DIR', `a registry server in this process already uses ${dir}`);
+  return acquirePidLock(join(dir, LOCK_FILE), {
+    here: `a registry server in this process already uses ${dir}`,
+    other: (pid) => `another registry server (pid ${pid}) uses ${dir}; stop it first, or use another --data folder`,
+    starting: `cannot claim ${dir} (another server is starting on it?)`,
+  });
+}
+
+/** Claims a pid file for this process; the messages say what is busy. Returns the release function. */
+export function acquirePidLock(file: string, busy: { here: string; other: (pid: number) => string; starting: string }): () => void {
+  if (heldHere.has(file)) throw new RegistryError('DATA_DIR', busy.here);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
-      heldHere.add(dir);
+      heldHere.add(file);
       let released = false;
       return () => {
         if (released) return;
         released = true;
-        heldHere.delete(dir);
+        heldHere.delete(file);
         try {
           if (readFileSync(file, 'utf8').trim() === String(process.pid)) unlinkSync(file);
         } catch {
@@ -45,7 +54,7 @@ export function acquireServerLock(dir: string): () => void {
       // removed meanwhile: try again
     }
     if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
-      throw new RegistryError('DATA_DIR', `another registry server (pid ${pid}) uses ${dir}; stop it first, or use another --data folder`);
+      throw new RegistryError('DATA_DIR', busy.other(pid));
     }
     try {
       unlinkSync(file);
@@ -53,5 +62,5 @@ export function acquireServerLock(dir: string): () => void {
       // someone else took it over; the next attempt decides
     }
   }
-  throw new RegistryError('DATA_DIR', `cannot claim ${dir} (another server is starting on it?)`);
+  throw new RegistryError('DATA_DIR', busy.starting);
 }

@@ -5,6 +5,7 @@ import { RegistryError } from './errors.js';
 import { tarballFileName, validatePackageName, validateTag, validateUserName, validateVersion } from './names.js';
 import { signVersion, type SigningKey } from './signing.js';
 import type { Attestation, FileStore, PackageRecord, Person, VersionRecord, VersionState } from './storage.js';
+import type { RegistryStore } from './store.js';
 import { readTarball } from './tarball.js';
 
 export type ApprovalMode = 'off' | 'required';
@@ -19,8 +20,12 @@ export interface Limits {
 
 export const DEFAULT_LIMITS: Limits = { maxTarballBytes: 32 * 1024 * 1024, maxUnpackedBytes: 256 * 1024 * 1024, maxEntries: 20_000 };
 
-export interface Registry {
-  store: FileStore;
+/**
+ * The registry's state and settings. The store type defaults to FileStore because the HTTP server
+ * still calls some of its methods synchronously; the operations below take any RegistryStore.
+ */
+export interface Registry<S extends RegistryStore = FileStore> {
+  store: S;
   key: SigningKey;
   approval: ApprovalMode;
   limits: Limits;
@@ -126,7 +131,7 @@ function touch(record: PackageRecord, at: Date): void {
  * so what npm shows is what it installs), refuses a version number used before in any state, and makes
  * it public, or pending when approval is required or it was staged.
  */
-export async function addVersion(reg: Registry, input: NewVersion): Promise<Added> {
+export async function addVersion(reg: Registry<RegistryStore>, input: NewVersion): Promise<Added> {
   const name = validatePackageName(input.name);
   const version = validateVersion(input.version);
   const tag = validateTag(input.tag);
@@ -143,8 +148,8 @@ export async function addVersion(reg: Registry, input: NewVersion): Promise<Adde
   }
   const at = input.time ?? reg.now();
   const pending = input.stage === true || reg.approval === 'required';
-  return reg.store.withLock(name, async () => {
-    const existing = await reg.store.readPackage(name);
+  return reg.store.withLock(name, async (store) => {
+    const existing = await store.readPackage(name);
     if (existing && !input.trusted) requireMaintainer(existing, input.npmUser.name);
     if (existing?.versions[version]) {
       throw new RegistryError('VERSION_EXISTS', `You cannot publish over the previously published versions: ${version}.`);
@@ -158,7 +163,7 @@ export async function addVersion(reg: Registry, input: NewVersion): Promise<Adde
     const file = tarballFileName(name, version);
     // The tarball goes first: a crash before the record is written leaves an unreferenced file, never
     // a version without its tarball.
-    reg.store.writePackageFile(name, file, input.tarball);
+    await store.writePackageFile(name, file, input.tarball, facts.integrity);
     const v: VersionRecord = {
       state: 'pending',
       manifest: cleanManifest(input.manifest),
@@ -176,26 +181,26 @@ export async function addVersion(reg: Registry, input: NewVersion): Promise<Adde
     if (input.attestations?.length) {
       v.attestations = `${file.slice(0, -4)}.attestations.json`;
       v.predicateTypes = input.attestations.map((a) => a.predicateType);
-      reg.store.writePackageFile(name, v.attestations, JSON.stringify({ attestations: input.attestations }));
+      await store.writePackageFile(name, v.attestations, JSON.stringify({ attestations: input.attestations }));
     }
     record.versions[version] = v;
     if (pending) v.stageId = randomUUID();
     else makePublic(record, version, at);
     touch(record, at);
-    reg.store.writePackage(record);
-    if (v.stageId) reg.store.writeStage({ id: v.stageId, packageName: name, version });
+    await store.writePackage(record);
+    if (v.stageId) await store.writeStage({ id: v.stageId, packageName: name, version });
     return { state: v.state, integrity: v.integrity, ...(v.stageId ? { stageId: v.stageId } : {}) };
   });
 }
 
 /**
  * Moves a pending version to public or rejected. This is the state machine issue 6's approval rule
- * drives; who may call it, and when, is decided there. A rejected version's tarball is deleted and its
- * number stays burned.
+ * drives; who may call it, and when, is decided there. A rejected version's tarball is deleted (once the
+ * record says so) and its number stays burned.
  */
-export async function setVersionState(reg: Registry, name: string, version: string, state: 'public' | 'rejected'): Promise<VersionRecord> {
-  return reg.store.withLock(name, async () => {
-    const record = await reg.store.readPackage(name);
+export async function setVersionState(reg: Registry<RegistryStore>, name: string, version: string, state: 'public' | 'rejected'): Promise<VersionRecord> {
+  const v = await reg.store.withLock(name, async (store) => {
+    const record = await store.readPackage(name);
     const v = record?.versions[version];
     if (!record || !v) throw new RegistryError('NOT_FOUND', `${name}@${version} does not exist`);
     if (v.state !== 'pending') throw new RegistryError('CONFLICT', `${name}@${version} is ${v.state}, not pending`);
@@ -207,39 +212,40 @@ export async function setVersionState(reg: Registry, name: string, version: stri
       delete v.tag;
     }
     touch(record, at);
-    reg.store.writePackage(record);
-    if (v.stageId) reg.store.deleteStage(v.stageId);
-    if (state === 'rejected') reg.store.deletePackageFile(name, v.tarball);
+    await store.writePackage(record);
+    if (v.stageId) await store.deleteStage(v.stageId);
     return v;
   });
+  if (state === 'rejected') await reg.store.deletePackageFile(name, v.tarball);
+  return v;
 }
 
-export async function setDistTag(reg: Registry, name: string, tag: string, version: string, user: string): Promise<Record<string, string>> {
+export async function setDistTag(reg: Registry<RegistryStore>, name: string, tag: string, version: string, user: string): Promise<Record<string, string>> {
   validateTag(tag);
   validateVersion(version);
-  return reg.store.withLock(name, async () => {
-    const record = await reg.store.readPackage(name);
+  return reg.store.withLock(name, async (store) => {
+    const record = await store.readPackage(name);
     if (!record) throw new RegistryError('NOT_FOUND', `package ${name} not found`);
     requireMaintainer(record, user);
     if (record.versions[version]?.state !== 'public') throw new RegistryError('NOT_FOUND', `${name}@${version} is not a published version`);
     record.distTags[tag] = version;
     touch(record, reg.now());
-    reg.store.writePackage(record);
+    await store.writePackage(record);
     return record.distTags;
   });
 }
 
-export async function removeDistTag(reg: Registry, name: string, tag: string, user: string): Promise<Record<string, string>> {
+export async function removeDistTag(reg: Registry<RegistryStore>, name: string, tag: string, user: string): Promise<Record<string, string>> {
   validateTag(tag);
-  return reg.store.withLock(name, async () => {
-    const record = await reg.store.readPackage(name);
+  return reg.store.withLock(name, async (store) => {
+    const record = await store.readPackage(name);
     if (!record) throw new RegistryError('NOT_FOUND', `package ${name} not found`);
     requireMaintainer(record, user);
     if (tag === 'latest') throw new RegistryError('FORBIDDEN', 'the "latest" tag cannot be removed; point it at another version instead');
     if (!(tag in record.distTags)) throw new RegistryError('NOT_FOUND', `${name} has no dist-tag "${tag}"`);
     delete record.distTags[tag];
     touch(record, reg.now());
-    reg.store.writePackage(record);
+    await store.writePackage(record);
     return record.distTags;
   });
 }
@@ -248,9 +254,9 @@ export async function removeDistTag(reg: Registry, name: string, tag: string, us
  * A publish without a tarball is a metadata change: `npm deprecate` sends the packument back with
  * `deprecated` set, `npm owner add|rm` sends new maintainers. Removing versions (unpublishing) is refused.
  */
-export async function updateMetadata(reg: Registry, name: string, body: Record<string, unknown>, user: string): Promise<void> {
-  await reg.store.withLock(name, async () => {
-    const record = await reg.store.readPackage(name);
+export async function updateMetadata(reg: Registry<RegistryStore>, name: string, body: Record<string, unknown>, user: string): Promise<void> {
+  await reg.store.withLock(name, async (store) => {
+    const record = await store.readPackage(name);
     if (!record) throw new RegistryError('NOT_FOUND', `package ${name} not found`);
     requireMaintainer(record, user);
     let changed = false;
@@ -279,7 +285,7 @@ export async function updateMetadata(reg: Registry, name: string, body: Record<s
       for (const [i, m] of body.maintainers.entries()) {
         const mname = (m as { name?: unknown })?.name;
         if (typeof mname !== 'string') throw new RegistryError('BAD_REQUEST', `maintainers[${i}].name: expected a string`);
-        const u = await reg.store.readUser(validateUserName(mname));
+        const u = await store.readUser(validateUserName(mname));
         if (!u) throw new RegistryError('NOT_FOUND', `maintainers[${i}]: no user named ${mname}`);
         next.push({ name: u.name, ...(u.email ? { email: u.email } : {}) });
       }
@@ -291,7 +297,7 @@ export async function updateMetadata(reg: Registry, name: string, body: Record<s
     }
     if (changed) {
       touch(record, reg.now());
-      reg.store.writePackage(record);
+      await store.writePackage(record);
     }
   });
 }

@@ -5,13 +5,25 @@ import { addAdvisory, type NewAdvisory } from './advisories.js';
 import { DEFAULT_LIMITS, addVersion, setVersionState, type ApprovalMode, type Limits, type Registry } from './packages.js';
 import { loadOrCreateSigningKey } from './signing.js';
 import { FileStore, type AdvisoryRecord, type Attestation, type Person, type VersionState } from './storage.js';
+import type { RegistryStore } from './store.js';
 import { createTarball } from './tarball.js';
 
-/** The registry's package operations on a data folder, without a server (seeding, tests, admin tools). */
-export function openRegistry(dataDir: string, options: { approval?: ApprovalMode; limits?: Partial<Limits>; now?: () => Date } = {}): Registry {
+export interface RegistrySettings {
+  approval?: ApprovalMode;
+  limits?: Partial<Limits>;
+  now?: () => Date;
+}
+
+/** The registry's package operations on a store, without a server; the signing key is the data folder's. */
+export function registryOn<S extends RegistryStore>(store: S, options: RegistrySettings = {}): Registry<S> {
+  return { store, key: loadOrCreateSigningKey(store.dir), approval: options.approval ?? 'off', limits: { ...DEFAULT_LIMITS, ...options.limits }, now: options.now ?? (() => new Date()) };
+}
+
+/** The registry's package operations on a data folder's files (seeding, tests, admin tools). */
+export function openRegistry(dataDir: string, options: RegistrySettings = {}): Registry {
   const store = new FileStore(dataDir);
   store.init();
-  return { store, key: loadOrCreateSigningKey(store.dir), approval: options.approval ?? 'off', limits: { ...DEFAULT_LIMITS, ...options.limits }, now: options.now ?? (() => new Date()) };
+  return registryOn(store, options);
 }
 
 export interface SeedSpec {
@@ -53,10 +65,12 @@ export interface Seeded {
   stageId?: string;
 }
 
-export async function seedPackage(dataDir: string, spec: SeedSpec): Promise<Seeded> {
+/** Publishes a version straight into a data folder's files, or into the store of `reg`. */
+export async function seedPackage(target: string | Registry<RegistryStore>, spec: SeedSpec): Promise<Seeded> {
   const time = spec.time === undefined ? new Date() : new Date(spec.time);
   if (Number.isNaN(time.getTime())) throw new TypeError(`seedPackage: invalid time ${String(spec.time)}`);
-  const reg = openRegistry(dataDir, { approval: spec.state === 'pending' ? 'required' : 'off', now: () => time });
+  const settings = { approval: spec.state === 'pending' ? 'required' : 'off', now: () => time } as const;
+  const reg = typeof target === 'string' ? openRegistry(target, settings) : { ...target, ...settings };
   const manifest: Record<string, unknown> = {
     name: spec.name,
     version: spec.version,

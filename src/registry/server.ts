@@ -152,9 +152,14 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
       /** Stops accepting connections, lets requests in flight finish (up to a grace period), then releases the folder. */
       close() {
         closing ??= new Promise<void>((done) => {
-          server.close(() => done());
+          // Not unref'd: a connection whose socket is paused keeps no handle active, and the process must
+          // not exit with this promise pending.
+          const grace = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+          server.close(() => {
+            clearTimeout(grace);
+            done();
+          });
           server.closeIdleConnections();
-          setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
         }).finally(releaseLock);
         return closing;
       },
@@ -183,6 +188,10 @@ function drainRefusedBody(req: IncomingMessage, res: ServerResponse): void {
       if (drained > DRAIN_BYTES) req.socket.destroy();
     });
     req.on('end', () => clearTimeout(stop));
+    req.socket.on('close', () => clearTimeout(stop));
     req.resume();
+    // The body stream may have been abandoned with the socket paused; a paused socket never notices the
+    // client going away, so read on at the socket too.
+    req.socket.resume();
   });
 }

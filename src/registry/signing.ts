@@ -75,13 +75,22 @@ export function signedMessage(name: string, version: string, integrity: string):
   return `${name}@${version}:${integrity}`;
 }
 
-export function signVersion(key: SigningKey, name: string, version: string, integrity: string): Signature {
-  const sig = sign('sha256', Buffer.from(signedMessage(name, version, integrity)), key.privateKey).toString('base64');
-  return { keyid: key.keyid, sig };
+/** Signs any message with the registry key: base64 DER ECDSA over SHA-256, npm's format. */
+export function signMessage(key: SigningKey, message: string): Signature {
+  return { keyid: key.keyid, sig: sign('sha256', Buffer.from(message), key.privateKey).toString('base64') };
 }
 
-/** Checks one signature against a key entry as npm does (DER ECDSA over SHA-256). */
-export function verifySignature(entry: RegistryKey, name: string, version: string, integrity: string, sig: string): boolean {
+/** Checks a signature of `message` against a key entry as npm does (DER ECDSA over SHA-256). */
+export function verifyMessage(entry: RegistryKey, message: string, sig: string): boolean {
   const publicKey = createPublicKey({ key: Buffer.from(entry.key, 'base64'), format: 'der', type: 'spki' });
-  return verify('sha256', Buffer.from(signedMessage(name, version, integrity)), publicKey, Buffer.from(sig, 'base64'));
+  return verify('sha256', Buffer.from(message), publicKey, Buffer.from(sig, 'base64'));
+}
+
+export function signVersion(key: SigningKey, name: string, version: string, integrity: string): Signature {
+  return signMessage(key, signedMessage(name, version, integrity));
+}
+
+/** Checks one version signature against a key entry as npm does. */
+export function verifySignature(entry: RegistryKey, name: string, version: string, integrity: string, sig: string): boolean {
+  return verifyMessage(entry, signedMessage(name, version, integrity), sig);
 }

@@ -1,14 +1,16 @@
-// The registry's data folder: one JSON record per package (every version with its state), tarballs
-// next to it, users, hashed tokens and the index of pending requests. All writes are atomic; writes to
-// one package are serialised in this process. The store is an interface, so a database can replace it.
-import { existsSync, mkdirSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
+// The registry's data folder as JSON files: one record per package (every version with its state),
+// tarballs next to it, users, hashed tokens and the index of pending requests. All writes are atomic;
+// writes to one package are serialised in this process. DbStore (storage-db.ts) keeps the same in a database.
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { createFileAtomic, writeFileAtomic } from '../util/atomic.js';
 import { isSeverity, type Severity } from '../util/advisory.js';
 import { RegistryError } from './errors.js';
-import { validatePackageName, validateUserName } from './names.js';
+import { validateUserName } from './names.js';
+import { PackageFiles, removeIfPresent } from './package-files.js';
 import type { Signature } from './signing.js';
+import type { RegistryStore } from './store.js';
 
 /** public: in packuments and downloadable; pending: waiting for approval; rejected: discarded, its number burned. */
 export type VersionState = 'public' | 'pending' | 'rejected';
@@ -104,14 +106,30 @@ export interface AdvisoryRecord {
 const FORMAT_FILE = 'registry.json';
 const FORMAT = 1;
 
-export class FileStore {
+/** A token's key as stored: the SHA-256 hex of the token. */
+export function checkTokenKey(key: string): string {
+  if (!/^[0-9a-f]{64}$/.test(key)) throw new RegistryError('BAD_REQUEST', 'invalid token key');
+  return key;
+}
+
+/** A stage id (a UUID); anything else names no staged version. */
+export function checkStageId(id: string): string {
+  if (!/^[0-9a-f-]{36}$/.test(id)) throw new RegistryError('NOT_FOUND', 'no such staged version');
+  return id;
+}
+
+// Its methods answer synchronously where they can (the server and the CLI call some of them so);
+// code written against RegistryStore awaits every answer.
+export class FileStore implements RegistryStore {
   readonly dir: string;
+  private readonly files: PackageFiles;
   private readonly locks = new Map<string, Promise<unknown>>();
   /** Advisory files never change once written, so each is read once per process. */
   private readonly advisoryCache = new Map<string, AdvisoryRecord>();
 
   constructor(dir: string) {
     this.dir = resolve(dir);
+    this.files = new PackageFiles(this.dir);
   }
 
   /** Creates the folder layout, or checks that an existing folder is a registry data folder of this format. */
@@ -167,19 +185,7 @@ export class FileStore {
 
   /** packages/<name>/ ("@scope/name" is two folders, as in node_modules). */
   packageDir(name: string): string {
-    validatePackageName(name);
-    const root = join(this.dir, 'packages');
-    const dir = resolve(root, ...name.split('/'));
-    // The name rules already exclude traversal; this is the second lock on the door.
-    if (!dir.startsWith(root + sep)) throw new RegistryError('BAD_NAME', `invalid package name ${JSON.stringify(name)}`);
-    return dir;
-  }
-
-  private packageFile(name: string, file: string): string {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(file) || file === 'record.json') {
-      throw new RegistryError('BAD_NAME', `invalid file name ${JSON.stringify(file.slice(0, 100))}`);
-    }
-    return join(this.packageDir(name), file);
+    return this.files.dir(name);
   }
 
   async readPackage(name: string): Promise<PackageRecord | null> {
@@ -213,28 +219,23 @@ export class FileStore {
     return names.sort();
   }
 
-  writePackageFile(name: string, file: string, data: Uint8Array | string): void {
-    mkdirSync(this.packageDir(name), { recursive: true });
-    writeFileAtomic(this.packageFile(name, file), data);
+  writePackageFile(name: string, file: string, data: Uint8Array | string, integrity?: string): void {
+    this.files.write(name, file, data, integrity);
   }
 
-  async readPackageFile(name: string, file: string): Promise<Buffer | null> {
-    try {
-      return await readFile(this.packageFile(name, file));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw err;
-    }
+  async readPackageFile(name: string, file: string, integrity?: string): Promise<Buffer | null> {
+    return this.files.read(name, file, integrity);
   }
 
   deletePackageFile(name: string, file: string): void {
-    removeIfPresent(this.packageFile(name, file));
+    this.files.delete(name, file);
   }
 
   /** Runs `fn` after every earlier call for the same key has finished (one writer per package). */
-  async withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  async withLock<T>(key: string, fn: (store: FileStore) => Promise<T>): Promise<T> {
     const before = this.locks.get(key) ?? Promise.resolve();
-    const run = before.then(fn, fn);
+    const locked = () => fn(this);
+    const run = before.then(locked, locked);
     const tail = run.catch(() => undefined);
     this.locks.set(key, tail);
     try {
@@ -268,8 +269,7 @@ export class FileStore {
   }
 
   private tokenFile(key: string): string {
-    if (!/^[0-9a-f]{64}$/.test(key)) throw new RegistryError('BAD_REQUEST', 'invalid token key');
-    return join(this.dir, 'tokens', `${key}.json`);
+    return join(this.dir, 'tokens', `${checkTokenKey(key)}.json`);
   }
 
   async readToken(key: string): Promise<TokenRecord | null> {
@@ -295,8 +295,7 @@ export class FileStore {
   }
 
   private stageFile(id: string): string {
-    if (!/^[0-9a-f-]{36}$/.test(id)) throw new RegistryError('NOT_FOUND', 'no such staged version');
-    return join(this.dir, 'stage', `${id}.json`);
+    return join(this.dir, 'stage', `${checkStageId(id)}.json`);
   }
 
   async readStage(id: string): Promise<StageRef | null> {
@@ -353,6 +352,9 @@ export class FileStore {
     }
     return out;
   }
+
+  /** Nothing to release: every write is finished when its call returns. */
+  async close(): Promise<void> {}
 }
 
 function checkAdvisory(value: unknown, file: string): AdvisoryRecord {
@@ -362,15 +364,4 @@ function checkAdvisory(value: unknown, file: string): AdvisoryRecord {
     && (a.url === undefined || typeof a.url === 'string') && typeof a.createdAt === 'string';
   if (!ok) throw new RegistryError('DATA_CORRUPT', `${file}: not an advisory record ({ id, name, range, severity, title, url?, createdAt })`);
   return a as AdvisoryRecord;
-}
-
-/** Deletes a file; false when it was not there. */
-function removeIfPresent(file: string): boolean {
-  try {
-    unlinkSync(file);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw err;
-  }
 }

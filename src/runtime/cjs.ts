@@ -7,12 +7,12 @@ import { dirname, resolve as resolvePath, sep } from 'node:path';
 import vm from 'node:vm';
 import { packageNameOf } from '../policy/index.js';
 import { exportsView } from './exports-view.js';
-import { isInside, packageOfPath, type PackageLocation } from './packages.js';
+import { isInside, packageOfPath, PRESERVE_SYMLINKS, type PackageLocation } from './packages.js';
 import { commonJsAlternative } from './require-esm.js';
 import type { PackageContext, Runtime } from './runtime.js';
 import { ESM, G, PROP, THIS } from './names.js';
 
-interface NodeModule {
+export interface NodeModule {
   id: string;
   filename: string;
   path: string;
@@ -26,6 +26,7 @@ interface ModuleStatics {
   prototype: { _compile(this: NodeModule, content: string, filename: string, format?: string): unknown };
   _resolveFilename(request: string, parent: NodeModule, isMain?: boolean, options?: unknown): string;
   _load(request: string, parent: NodeModule, isMain?: boolean): unknown;
+  _extensions: Record<string, (module: NodeModule, filename: string) => void>;
   isBuiltin(request: string): boolean;
 }
 
@@ -34,7 +35,6 @@ export const Module = nodeRequire('node:module') as ModuleStatics;
 
 const PARAMS = ['exports', 'require', 'module', '__filename', '__dirname', G, THIS, PROP, ESM];
 const ESM_ENTRANCES = /\b(runMain|repl|inspector)\b/;
-const PRESERVE_SYMLINKS = process.execArgv.includes('--preserve-symlinks') || process.env.NODE_PRESERVE_SYMLINKS === '1';
 const importDynamically = (vm as unknown as { constants?: { USE_MAIN_CONTEXT_DEFAULT_LOADER?: symbol } }).constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
 
 function realpath(file: string): string {
@@ -102,14 +102,16 @@ export class CommonJsLoader {
       const loc = packageOfPath(filename) ?? (main && filename === main.root ? main : null);
       // require() of an ES module (Node 20.19+, 22.12+) goes to the ESM loader, whose hooks contain it.
       if (!loc || (format !== undefined && format !== 'commonjs')) return uncontained.call(this, content, filename, format);
+      // Verified from the very text compiled below (trusted packages too); the cache reuses the digest.
+      const digest = loader.runtime.integrity?.verifySource(filename, content);
       const ctx = loader.runtime.context(loc.name);
       if (ctx.grants.trusted) return uncontained.call(this, content, filename, format);
-      return loader.compile(this, content, filename, loc, ctx);
+      return loader.compile(this, content, filename, loc, ctx, digest?.toString('hex'));
     };
   }
 
-  private compile(module: NodeModule, content: string, filename: string, loc: PackageLocation, ctx: PackageContext): unknown {
-    const { key, result } = this.runtime.cache.transform(content, 'commonjs');
+  private compile(module: NodeModule, content: string, filename: string, loc: PackageLocation, ctx: PackageContext, hash?: string): unknown {
+    const { key, result } = this.runtime.cache.transform(content, 'commonjs', hash);
     if (!result.ok) {
       return this.runtime.monitor.refuse({ package: loc.name, kind: 'unsupported', capability: filename, detail: `${filename}: ${result.reason}` });
     }

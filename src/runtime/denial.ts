@@ -37,7 +37,7 @@ export function describeViolation(v: Omit<Violation, 'count'>): string {
     case 'tamper':
       return `${who} may not change ${v.detail ?? v.capability}: packages see each other's exports read-only`;
     case 'integrity':
-      return `${who}: ${v.detail ?? v.capability}`;
+      return `${who} failed verification: ${v.detail ?? v.capability} — reinstall it (\`npsm ci\`), or run \`packsec init\` to record the change if it is intended`;
     default:
       return `${who} cannot run contained: ${v.detail ?? v.capability} — to run it uncontained, set ${where}.trust to "full" in packsec.policy.json`;
   }

@@ -2,18 +2,17 @@
 // against its policy; built-ins it imports become its facades; a contained module's source is
 // transformed like CommonJS code; other packages' exports are seen through read-only views; data: URLs
 // it imports stay contained as the same package.
-// One core, two ways to run it: in Node's loader thread (module.register, Node 20) or in the main
-// thread (module.registerHooks, Node 22.15+ and 24), where it needs no extra thread at all.
+// One core, two ways to run it: in the main thread (module.registerHooks, Node 22.15+ and 24), where
+// it needs no extra thread at all, or in Node's loader thread (module.register, Node 20: esm-thread.ts).
 import { realpathSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { MessagePort } from 'node:worker_threads';
-import { emptyPolicy, packageNameOf, readPolicy } from '../policy/index.js';
-import { CodeCache } from './code-cache.js';
-import { transformSource } from './transform.js';
+import { packageNameOf } from '../policy/index.js';
+import type { CodeCache } from './code-cache.js';
 import { describeViolation, type Violation } from './denial.js';
+import type { Integrity } from './integrity.js';
 import { isInside, packageOfPath, type PackageLocation } from './packages.js';
-import { RuntimePolicy } from './policy.js';
+import type { RuntimePolicy } from './policy.js';
 
 export interface HookOptions {
   policy: RuntimePolicy;
@@ -23,24 +22,26 @@ export interface HookOptions {
   /** The entry of a child process started by a contained package runs as that package. */
   mainAs: { name: string; url: string; root: string } | null;
   cache: CodeCache;
+  /** Verified loading; null when it is off. */
+  integrity: Integrity | null;
 }
 
-interface ResolveContext {
+export interface ResolveContext {
   parentURL?: string;
   conditions?: string[];
   importAttributes?: Record<string, string>;
 }
-interface Resolved {
+export interface Resolved {
   url: string;
   format?: string | null;
   shortCircuit?: boolean;
 }
-interface LoadContext {
+export interface LoadContext {
   format?: string | null;
   conditions?: string[];
   importAttributes?: Record<string, string>;
 }
-interface Loaded {
+export interface Loaded {
   format: string;
   source?: string | ArrayBuffer | Uint8Array | null;
   shortCircuit?: boolean;
@@ -52,16 +53,22 @@ class Denied extends Error {
 }
 
 const RUNTIME = 'globalThis[Symbol.for("packsec.runtime")]';
+/** What Node evaluates from the source a load returns; CommonJS is verified where it is compiled. */
+const VERIFIED_FORMATS: ReadonlySet<string | null | undefined> = new Set(['module', 'json', 'wasm']);
 const requireHere = createRequire(import.meta.url);
 
 function q(params: Record<string, string>): string {
   return new URLSearchParams(params).toString();
 }
 
+function bytesOf(source: ArrayBuffer | Uint8Array): Uint8Array {
+  return source instanceof ArrayBuffer ? new Uint8Array(source) : source;
+}
+
 function sourceText(source: Loaded['source']): string {
   if (source === null || source === undefined) return '';
   if (typeof source === 'string') return source;
-  return Buffer.from(source instanceof ArrayBuffer ? new Uint8Array(source) : source).toString('utf8');
+  return Buffer.from(bytesOf(source)).toString('utf8');
 }
 
 /** What resolve does before Node resolves (a final answer), or what it should ask Node to resolve. */
@@ -72,7 +79,7 @@ export class HookCore {
 
   constructor(private readonly o: HookOptions) {}
 
-  private deny(v: Omit<Violation, 'count'>): void {
+  deny(v: Omit<Violation, 'count'>): void {
     this.o.report(v);
     if (this.o.warn) return;
     throw new Denied(describeViolation(v));
@@ -125,7 +132,10 @@ export class HookCore {
     return { next: [specifier, parentURL?.startsWith('packsec:') ? { ...context, parentURL: undefined } : context], parent };
   }
 
-  postResolve(specifier: string, resolved: Resolved, parent: PackageLocation | null): Resolved {
+  postResolve(specifier: string, resolved: Resolved, parent: PackageLocation | null, parentURL: string | undefined): Resolved {
+    if (this.o.integrity && resolved.url.startsWith('file:')) {
+      this.o.integrity.checkResolved(specifier, parentURL?.startsWith('file:') ? fileURLToPath(parentURL) : null, fileURLToPath(resolved.url));
+    }
     if (!parent) return resolved;
     const pkg = parent.name;
     const root = parent.root;
@@ -195,8 +205,12 @@ export class HookCore {
   /** A contained package's ES module: transformed, or refused when it cannot be contained. */
   postLoad(url: string, loaded: Loaded, asPackage: string | null): Loaded {
     const loc = asPackage ? { name: asPackage, root: '' } : this.packageOfUrl(url.startsWith('file:') ? url : undefined);
+    // Verified from the very bytes Node evaluates (trusted packages too); the cache reuses the digest.
+    const verified = this.o.integrity && url.startsWith('file:') && VERIFIED_FORMATS.has(loaded.format) && loaded.source != null
+      ? this.o.integrity.verifySource(fileURLToPath(url), typeof loaded.source === 'string' ? loaded.source : bytesOf(loaded.source))
+      : null;
     if (!this.contained(loc) || loaded.format !== 'module') return asPackage ? { ...loaded, shortCircuit: true } : loaded;
-    const { result } = this.o.cache.transform(sourceText(loaded.source), 'module');
+    const { result } = this.o.cache.transform(sourceText(loaded.source), 'module', verified?.toString('hex'));
     if (!result.ok) {
       const where = url.startsWith('file:') ? fileURLToPath(url) : 'a data: module';
       const v = { package: loc.name, kind: 'unsupported' as const, capability: url, detail: `${where}: ${result.reason}` };
@@ -205,42 +219,6 @@ export class HookCore {
     }
     return { format: 'module', source: result.code, shortCircuit: true };
   }
-}
-
-// ---------------------------------------------------------------- module.register (a loader thread)
-
-interface ThreadData {
-  projectDir: string;
-  warn: boolean;
-  port: MessagePort;
-  mainAs: HookOptions['mainAs'];
-  cacheDir: string | null;
-}
-
-let core: HookCore | null = null;
-
-export function initialize(data: ThreadData): void {
-  core = new HookCore({
-    policy: new RuntimePolicy(readPolicy(data.projectDir) ?? emptyPolicy(), data.projectDir),
-    warn: data.warn,
-    report: (v) => data.port.postMessage(v),
-    mainAs: data.mainAs,
-    // Imported statically: Node 20's hooks thread cannot finish an import() while it serves a hook.
-    cache: new CodeCache(data.cacheDir, transformSource),
-  });
-}
-
-export async function resolve(specifier: string, context: ResolveContext, next: (s: string, c?: ResolveContext) => Promise<Resolved>): Promise<Resolved> {
-  const pre = core!.preResolve(specifier, context);
-  if ('done' in pre) return pre.done;
-  return core!.postResolve(specifier, await next(...pre.next), pre.parent);
-}
-
-export async function load(url: string, context: LoadContext, next: (u: string, c?: LoadContext) => Promise<Loaded>): Promise<Loaded> {
-  const pre = core!.preLoad(url);
-  if (pre && 'format' in pre) return pre;
-  if (pre) return core!.postLoad(url, await next(pre.data, context), new URL(url).searchParams.get('p'));
-  return core!.postLoad(url, await next(url, context), null);
 }
 
 // ---------------------------------------------------------------- module.registerHooks (in this thread)
@@ -254,7 +232,7 @@ export function syncHooks(o: HookOptions): {
     resolve(specifier, context, next) {
       const pre = c.preResolve(specifier, context);
       if ('done' in pre) return pre.done;
-      return c.postResolve(specifier, next(...pre.next), pre.parent);
+      return c.postResolve(specifier, next(...pre.next), pre.parent, context.parentURL);
     },
     load(url, context, next) {
       const pre = c.preLoad(url);

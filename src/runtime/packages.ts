@@ -10,6 +10,9 @@ export interface PackageLocation {
 
 const MARK = `${sep}node_modules${sep}`;
 
+/** Whether Node keeps the paths of symlinks instead of resolving them (then a file's path is not its real one). */
+export const PRESERVE_SYMLINKS = process.execArgv.includes('--preserve-symlinks') || process.env.NODE_PRESERVE_SYMLINKS === '1';
+
 export function packageOfPath(file: string): PackageLocation | null {
   const i = file.lastIndexOf(MARK);
   if (i < 0) return null;
@@ -24,6 +27,11 @@ export function packageOfPath(file: string): PackageLocation | null {
   }
   if (parts.length < 2) return null;
   return { name: parts[0], root: file.slice(0, start) + parts[0] };
+}
+
+/** The package whose folder is `path` or holds it. */
+export function packageAt(path: string): PackageLocation | null {
+  return packageOfPath(path + sep + '_');
 }
 
 /** True when `file` is inside `dir` (or is it). */

@@ -15,6 +15,7 @@ import { exportsView } from './exports-view.js';
 import { installWrappers } from './wrappers.js';
 import { syncHooks } from './esm-hooks.js';
 import { Runtime } from './runtime.js';
+import { startWorkersContained } from './workers.js';
 import type { Violation } from './denial.js';
 
 declare const lockdown: (options: Record<string, string>) => void;
@@ -32,7 +33,9 @@ function userPreloads(): boolean {
   return [...process.execArgv, ...options.split(/\s+/)].some((a) => /^(-r|--require|--import|--loader|--experimental-loader|--experimental-default-type)(=|$)/.test(a));
 }
 
-function start(): ((entry: string) => void) | null {
+type VerifiedLoading = typeof import('./verified-cjs.js');
+
+function start(verified: VerifiedLoading | null): ((entry: string) => void) | null {
   if ((globalThis as Record<symbol, unknown>)[KEY]) return null; // already contained (a second --import)
   const projectDir = process.env.PACKSEC_PROJECT;
   if (!projectDir) throw new Error('packsec: the runtime preamble needs PACKSEC_PROJECT (use `packsec run`)');
@@ -88,6 +91,9 @@ function start(): ((entry: string) => void) | null {
 
   const runtime = new Runtime({ policy, projectDir, warn, reportFile: process.env.PACKSEC_REPORT || null, cacheDir }, real);
   runtime.mainAs = mainAs;
+  const realProjectDir = realpathSync(projectDir);
+  const integrity = verified?.startVerifiedLoading(realProjectDir, (v) => runtime.monitor.deny(v)) ?? null;
+  runtime.integrity = integrity;
   const nodeRequire = createRequire(import.meta.url);
   runtime.builtinLoader = (m) => nodeRequire(`node:${m}`) as object;
   const nodeModule = nodeRequire('node:module') as { registerHooks?: (hooks: object) => unknown; runMain(main?: string): void };
@@ -101,14 +107,14 @@ function start(): ((entry: string) => void) | null {
       hooked = true;
       if (inThread) {
         // Node 22.15+, 23.5+ and 24: hooks in this thread, sharing the runtime's policy, cache and monitor.
-        nodeModule.registerHooks!(syncHooks({ policy: runtime.policy, warn, report: (v) => runtime.monitor.record(v), mainAs: mainAsUrl, cache: runtime.cache }));
+        nodeModule.registerHooks!(syncHooks({ policy: runtime.policy, warn, report: (v) => runtime.monitor.record(v), mainAs: mainAsUrl, cache: runtime.cache, integrity }));
         return;
       }
       const { port1, port2 } = new MessageChannel();
       port1.on('message', (v: Omit<Violation, 'count'>) => runtime.monitor.record(v));
       port1.unref();
-      register(new URL('./esm-hooks.js', import.meta.url), {
-        data: { projectDir, warn, port: port2, cacheDir, mainAs: mainAsUrl },
+      register(new URL('./esm-thread.js', import.meta.url), {
+        data: { projectDir, warn, port: port2, cacheDir, mainAs: mainAsUrl, verifyIn: integrity ? realProjectDir : null },
         transferList: [port2],
       });
     },
@@ -116,6 +122,9 @@ function start(): ((entry: string) => void) | null {
   const loader = new CommonJsLoader(runtime, esm);
   installWrappers(runtime, (filename, ctx, loc) => loader.requireFor(filename, ctx, loc));
   loader.install();
+  // Started by `packsec run` in its own process, this process had no --import for Workers to inherit.
+  const importFlag = IN_PROCESS ? process.env.PACKSEC_NODE_OPTIONS || null : null;
+  if (importFlag || integrity) startWorkersContained(importFlag, integrity);
 
   Object.defineProperty(globalThis, KEY, {
     value: Object.freeze({
@@ -134,7 +143,10 @@ function start(): ((entry: string) => void) | null {
   // CommonJS loader first (the entry, import() in code it compiles, require of an ES module), so the
   // hooks start only when one of those needs them. Anywhere else they start now.
   if (inThread || !IN_PROCESS || userPreloads()) esm.need();
+  // A main file named by its path in node_modules must be the locked one, however links lead.
+  if (!IN_PROCESS && isMainThread && process.argv[1]) integrity?.checkEntry(resolve(process.argv[1]));
   return (entry) => {
+    integrity?.checkEntry(entry);
     try {
       nodeModule.runMain(entry);
     } finally {
@@ -145,7 +157,9 @@ function start(): ((entry: string) => void) | null {
   };
 }
 
-const started = start();
+// On unless `packsec run --no-verify` (or no lock) said otherwise; then the lock must be there. Its
+// modules load only then: every module costs start-up time.
+const started = start(process.env.PACKSEC_VERIFY !== '0' ? await import('./verified-cjs.js') : null);
 
 /** Runs the app's entry point (for `packsec run` in its own process). */
 export function runMain(entry: string): void {

@@ -8,6 +8,7 @@ import { CodeCache } from './code-cache.js';
 import { transformSource } from './transform.js';
 import { Monitor } from './denial.js';
 import { GlobalsFactory, type RealGlobals } from './globals.js';
+import type { Integrity } from './integrity.js';
 import { RuntimePolicy, type PackageGrants } from './policy.js';
 
 declare const Compartment: new (options: { __options__: true; globals?: Record<string, unknown> }) => { globalThis: Record<string, unknown> };
@@ -48,6 +49,8 @@ export class Runtime {
    */
   mainAs: { name: string; root: string } | null = null;
   builtinLoader: (module: string) => object = () => ({});
+  /** Verified loading against packsec.lock.json; null when it is off (`packsec run --no-verify`). */
+  integrity: Integrity | null = null;
 
   constructor(
     private readonly options: RuntimeOptions,

@@ -13,7 +13,11 @@ import type { PackageContext, Runtime } from './runtime.js';
 export function containedEnv(env: NodeJS.ProcessEnv | undefined, real: NodeJS.ProcessEnv, asPackage: string): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = { ...(env ?? real) };
   out.PACKSEC_AS_PACKAGE = asPackage;
-  for (const k of ['PACKSEC_PROJECT', 'PACKSEC_WARN', 'PACKSEC_NO_CACHE']) if (real[k] !== undefined) out[k] = real[k];
+  // The package's own env may not set these (PACKSEC_VERIFY=0 would turn verification off in the child).
+  for (const k of ['PACKSEC_PROJECT', 'PACKSEC_WARN', 'PACKSEC_NO_CACHE', 'PACKSEC_VERIFY']) {
+    if (real[k] !== undefined) out[k] = real[k];
+    else delete out[k];
+  }
   const mine = real.PACKSEC_NODE_OPTIONS ?? '';
   if (mine) {
     out.PACKSEC_NODE_OPTIONS = mine;

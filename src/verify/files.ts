@@ -1,9 +1,16 @@
 // The hash of every file of an installed package copy, in the lock's format (the same listing and
 // records the analyzer makes), and the comparison of two such records.
+// The analyzer's own files are imported, not its index: the runtime loads this module into every app,
+// and must not load the analyzer with it.
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileRecord, listPackageFiles, nodePowers, symlinkRecord, type ReadPowers } from '../analyze/index.js';
+import { nodePowers, type ReadPowers } from '../analyze/powers.js';
+import { fileRecord, listPackageFiles, symlinkRecord } from '../analyze/tree.js';
+
+export function sha256(data: string | Uint8Array): Buffer {
+  return createHash('sha256').update(data).digest();
+}
 
 export function hashPackageFiles(dir: string, powers: ReadPowers = nodePowers): Record<string, string> {
   return hashPackageFilesCounted(dir, powers).files;
@@ -25,7 +32,7 @@ export function hashPackageFilesCounted(dir: string, powers: ReadPowers = nodePo
         bytes += size;
       } else {
         const data = powers.readFile(join(dir, f.rel));
-        files[f.rel] = fileRecord(createHash('sha256').update(data).digest());
+        files[f.rel] = fileRecord(sha256(data));
         bytes += data.length;
       }
     } catch {
@@ -57,6 +64,51 @@ function hashFileStreaming(path: string): [Buffer, number] {
   }
 }
 
+export interface ListingDiff {
+  added: string[];
+  removed: string[];
+  changed: { file: string; expected: string; actual: string }[];
+  /** Folders that could not be listed. */
+  problems: string[];
+}
+
+/**
+ * How a copy on disk differs from its record (relative path → record) without reading its files:
+ * names, kinds and symlink targets, and the hash of only the files `hash` picks. A file recorded by
+ * its hash is otherwise taken to match (the runtime hashes it when it loads).
+ */
+export function compareListing(dir: string, files: Record<string, string>, powers: ReadPowers, hash: (rel: string) => boolean): ListingDiff {
+  const listing = listPackageFiles(dir, powers);
+  const diff: ListingDiff = { added: [], removed: [], changed: [], problems: listing.problems };
+  let recorded = 0;
+  for (const f of listing.files) {
+    const expected = Object.hasOwn(files, f.rel) ? files[f.rel]! : undefined;
+    if (expected === undefined) {
+      diff.added.push(f.rel);
+      continue;
+    }
+    recorded++;
+    let actual = expected;
+    if (f.kind === 'symlink') actual = symlinkRecord(dir, f.rel, powers);
+    else if (!expected.startsWith('sha256-')) actual = 'a file';
+    else if (hash(f.rel)) actual = hashedRecord(join(dir, f.rel), powers);
+    if (actual !== expected) diff.changed.push({ file: f.rel, expected, actual });
+  }
+  if (recorded < Object.keys(files).length) {
+    const listed = new Set(listing.files.map((f) => f.rel));
+    diff.removed = Object.keys(files).filter((f) => !listed.has(f));
+  }
+  return diff;
+}
+
+function hashedRecord(file: string, powers: ReadPowers): string {
+  try {
+    return fileRecord(sha256(powers.readFile(file)));
+  } catch (err) {
+    return `unreadable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+  }
+}
+
 export interface FileDiff {
   added: string[];
   removed: string[];
@@ -66,9 +118,9 @@ export interface FileDiff {
 /** What differs from `before` in `after` (both relative path → record). */
 export function diffFiles(before: Record<string, string>, after: Record<string, string>): FileDiff {
   return {
-    added: Object.keys(after).filter((f) => !(f in before)),
-    removed: Object.keys(before).filter((f) => !(f in after)),
-    modified: Object.keys(after).filter((f) => f in before && before[f] !== after[f]),
+    added: Object.keys(after).filter((f) => !Object.hasOwn(before, f)),
+    removed: Object.keys(before).filter((f) => !Object.hasOwn(after, f)),
+    modified: Object.keys(after).filter((f) => Object.hasOwn(before, f) && before[f] !== after[f]),
   };
 }
 

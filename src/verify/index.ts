@@ -2,7 +2,7 @@
 // (Sigstore) and the trust material it is checked against.
 export { buildLock } from './lock.js';
 export { readNpmLockEntries, type NpmLockEntry } from './npm-lockfile.js';
-export { diffFiles, hashPackageFiles, hashPackageFilesCounted, sameFiles, type FileDiff } from './files.js';
+export { compareListing, diffFiles, hashPackageFiles, hashPackageFilesCounted, sameFiles, sha256, type FileDiff, type ListingDiff } from './files.js';
 export { hashCopies, type HashedTree } from './hash-pool.js';
 export { comparePublisher, recordPublishers, updatePin, type PublisherChange, type PublisherChangeKind } from './publisher.js';
 export { observeRegistry, publisherOf, type RegistryFacts } from './registry.js';

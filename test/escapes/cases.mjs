@@ -5,13 +5,16 @@ const READ_CANARY = `(fs) => fs.readFileSync('__CANARY__', 'utf8')`;
 const cjs = (body) => `module.exports = async () => { ${body} };\n`;
 
 export default [
-  { name: 'own-legit-sloppy-this-fallback', kind: 'legit', expect: '^benign:object$',
-    v2: `var root = (function () { return this; })() || {};\nmodule.exports = async () => 'benign:' + typeof root;\n` },
-  { name: 'own-legit-depd-style-stack', kind: 'legit', expect: '^benign:index.js$',
-    v2: cjs(`const prep = Error.prepareStackTrace; Error.prepareStackTrace = (e, s) => s; const o = {}; Error.captureStackTrace(o); const s = o.stack; Error.prepareStackTrace = prep;
-      return 'benign:' + s[0].getFileName().split('/').pop();`) },
-  { name: 'own-legit-class-override', kind: 'legit', expect: '^benign:custom$',
-    v2: cjs(`class E extends Error { constructor() { super('x'); this.name = 'custom'; } } const o = {}; o.toString = () => 'custom'; return 'benign:' + String(o);`) },
+  // Legit code as installed (v1 = v2): it passes verified loading too, and must work contained.
+  ...[
+    { name: 'own-legit-sloppy-this-fallback', kind: 'legit', expect: '^benign:object$',
+      v2: `var root = (function () { return this; })() || {};\nmodule.exports = async () => 'benign:' + typeof root;\n` },
+    { name: 'own-legit-depd-style-stack', kind: 'legit', expect: '^benign:index.js$',
+      v2: cjs(`const prep = Error.prepareStackTrace; Error.prepareStackTrace = (e, s) => s; const o = {}; Error.captureStackTrace(o); const s = o.stack; Error.prepareStackTrace = prep;
+        return 'benign:' + s[0].getFileName().split('/').pop();`) },
+    { name: 'own-legit-class-override', kind: 'legit', expect: '^benign:custom$',
+      v2: cjs(`class E extends Error { constructor() { super('x'); this.name = 'custom'; } } const o = {}; o.toString = () => 'custom'; return 'benign:' + String(o);`) },
+  ].map((c) => ({ ...c, v1: c.v2 })),
 
   { name: 'own-sloppy-this-global', kind: 'escape', v2: cjs(`return (function () { return this; })().process.env.SECRET;`) },
   { name: 'own-sloppy-this-call-null', kind: 'escape', v2: cjs(`const f = function () { return this.process; }; return f.call(null).env.SECRET;`) },

@@ -1,11 +1,13 @@
-// `packsec run [--warn] [--report file] <entry> [args…]` (npsx): runs the app in a child node process
-// whose preamble contains every package by the committed policy. Child node processes inherit it.
+// `packsec run [--warn] [--report file] <entry> [args…]` (npsx): runs the app (in this process, or in a
+// child node process) with a preamble that contains every package by the committed policy and verifies
+// what loads from node_modules against the lock. Child node processes inherit it.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { POLICY_FILE, readLock, readPolicy } from '../../policy/index.js';
+import { LOCK_FILE, POLICY_FILE, readLock, readPolicy, type Lock } from '../../policy/index.js';
 import { permissionFlags, permissionNeeds, stablePermissionModel } from '../../runtime/permission.js';
 import type { Command } from '../command.js';
+import type { Display } from '../display.js';
 import { CliError } from '../errors.js';
 
 export interface RunData {
@@ -32,6 +34,10 @@ export interface RunOptions {
   spawn: boolean;
   /** Node's permission model on top (default: on where Node has a stable one, 22.13+ and 24). */
   permission: boolean | null;
+  /** Verify what loads from node_modules against the lock (`--no-verify` turns it off). */
+  verify: boolean;
+  /** Refuse to run without a lock, instead of warning that nothing is verified. */
+  requireLock: boolean;
   nodeFlags: string[];
   entry: string;
   args: string[];
@@ -39,7 +45,7 @@ export interface RunOptions {
 
 /** Options come before the entry; everything after it belongs to the app. */
 export function parseRunArgs(argv: string[]): RunOptions {
-  const opts: RunOptions = { warn: false, report: null, prefix: null, spawn: false, permission: null, nodeFlags: [], entry: '', args: [] };
+  const opts: RunOptions = { warn: false, report: null, prefix: null, spawn: false, permission: null, verify: true, requireLock: false, nodeFlags: [], entry: '', args: [] };
   let i = 0;
   for (; i < argv.length; i++) {
     const a = argv[i]!;
@@ -58,6 +64,8 @@ export function parseRunArgs(argv: string[]): RunOptions {
     else if (flag === '--spawn') opts.spawn = true;
     else if (flag === '--permission') opts.permission = true;
     else if (flag === '--no-permission') opts.permission = false;
+    else if (flag === '--no-verify') opts.verify = false;
+    else if (flag === '--require-lock') opts.requireLock = true;
     else throw new CliError('USAGE', `unknown option ${flag} for run (options go before the entry file)`);
   }
   const entry = argv[i];
@@ -70,19 +78,22 @@ export function parseRunArgs(argv: string[]): RunOptions {
 export const runCommand: Command<RunData> = {
   name: 'run',
   summary: 'run an app with every package contained by packsec.policy.json (npsx)',
-  usage: 'packsec run [--warn] [--report violations.json] [--[no-]permission] [--spawn] <entry> [args…]',
+  usage: 'packsec run [--warn] [--report violations.json] [--[no-]permission] [--spawn] [--no-verify] [--require-lock] <entry> [args…]',
   options: {},
   rawArgs: true,
-  async run(_values, argv) {
+  async run(_values, argv, display) {
     const opts = parseRunArgs(argv);
     const dir = opts.prefix ? resolve(opts.prefix) : findProject(process.cwd());
     if (!dir) throw new CliError('NO_PROJECT', `no ${POLICY_FILE} in ${process.cwd()} or any folder above it`, 'run `packsec init` in the project first');
-    // Validate here, so a broken policy is a clear exit 2 before the app starts.
+    // Validate here, so a broken policy or lock is a clear exit 2 before the app starts.
     const policy = readPolicy(dir);
     if (!policy) throw new CliError('NO_PROJECT', `no ${POLICY_FILE} in ${dir}`, 'run `packsec init` first');
-    if (opts.permission ?? stablePermissionModel()) {
+    const permission = opts.permission ?? stablePermissionModel();
+    const lock = opts.verify || opts.requireLock || permission ? readLock(dir) : null;
+    const verify = verifying(opts, lock, dir, display);
+    if (permission) {
       opts.spawn = true;
-      opts.nodeFlags.push(...permissionFlags(permissionNeeds(policy, readLock(dir)?.app), stablePermissionModel()));
+      opts.nodeFlags.push(...permissionFlags(permissionNeeds(policy, lock?.app), stablePermissionModel()));
     }
     const importFlag = `--import=${PREAMBLE.href}`;
     const env: Record<string, string | undefined> = {
@@ -93,8 +104,10 @@ export const runCommand: Command<RunData> = {
       PACKSEC_WARN: opts.warn ? '1' : undefined,
       PACKSEC_REPORT: opts.report ? resolve(opts.report) : undefined,
       PACKSEC_AS_PACKAGE: undefined,
+      PACKSEC_VERIFY: verify ? '1' : '0',
     };
     if (!opts.spawn) {
+      if (verify && lock) (await import('../../runtime/lock-view.js')).handOverLock(lock);
       // In this process: no second node start-up. The preamble locks down and installs the loaders,
       // then Node runs the entry exactly as `node <entry>` would.
       for (const [k, v] of Object.entries(env)) {
@@ -131,6 +144,17 @@ export const runCommand: Command<RunData> = {
     // The app printed what it had to say.
   },
 };
+
+/**
+ * Whether loads are verified: with a lock, unless --no-verify. Without one the app still runs, with a
+ * warning (printed here: it must come before the app's own output), unless --require-lock.
+ */
+function verifying(opts: RunOptions, lock: Lock | null, dir: string, display: Display): boolean {
+  if (!lock && opts.requireLock) throw new CliError('NO_LOCK', `no ${LOCK_FILE} in ${dir}, and --require-lock was given`);
+  if (!opts.verify) return false;
+  if (!lock) display.out(`packsec: no ${LOCK_FILE} in ${dir}: the code in node_modules is not verified (run \`packsec init\` to record it)`);
+  return lock !== null;
+}
 
 function osSignal(signal: NodeJS.Signals): number | undefined {
   return ({ SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 } as Record<string, number>)[signal];
