@@ -2,8 +2,11 @@
 // @hono/node-server, behind a check of the raw request target, with one log line per request, a pid
 // lock on the data folder and a clean shutdown.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import { getRequestListener, RequestError } from '@hono/node-server';
+import { ApprovalGateway, type GatewayOptions } from '../approval/gateway.js';
+import { openDb, type Db } from '../approval/db.js';
+import { listenAdmin } from './admin.js';
 import { createApp } from './app.js';
 import { flowKey } from './approval-flow.js';
 import { defaultGate, loggedUser, type ApprovalGate, type ServerContext } from './context.js';
@@ -34,6 +37,12 @@ export interface RegistryOptions {
   limits?: Partial<Limits>;
   /** Who decides that a staged version is approved (default: its state, moved by setVersionState). */
   gate?: ApprovalGate;
+  /**
+   * With approval 'required' (and no `gate`): the approval gateway's database — 'embedded' (PGlite in
+   * DATA/db, the default), 'memory' (tests) or postgres://… — and its settings.
+   */
+  approvalDatabase?: string;
+  gateway?: Omit<GatewayOptions, 'db' | 'registry'>;
   /** One line per request; nothing is logged without it. */
   log?: (line: string) => void;
   fetch?: typeof fetch;
@@ -47,6 +56,8 @@ export interface RunningRegistry {
   /** The key id of the registry's signing key. */
   keyid: string;
   server: Server;
+  /** The approval gateway (groups, requests, the approver UI), when approval is required. */
+  gateway: ApprovalGateway | null;
   close(): Promise<void>;
 }
 
@@ -112,6 +123,15 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   const store = new FileStore(options.dataDir);
   store.init();
   const releaseLock = acquireServerLock(store.dir);
+  let db: Db | null = null;
+  let gateway: ApprovalGateway | null = null;
+  let admin: NetServer | null = null;
+  const release = async () => {
+    admin?.close();
+    gateway?.close();
+    await db?.close();
+    releaseLock();
+  };
   try {
     const key = loadOrCreateSigningKey(store.dir);
     const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -122,9 +142,16 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
       upstream: options.upstream ? createUpstream(options.upstream, options.fetch ?? fetch) : null,
       signup: options.signup === true,
       gate: options.gate ?? defaultGate(reg),
+      web: null,
+      webUrl: '',
       flowKey: flowKey(key),
       maxBody: Math.ceil((limits.maxTarballBytes * 4) / 3) + 4 * 1024 * 1024,
     };
+    if (reg.approval === 'required' && !options.gate) {
+      db = await openDb({ dataDir: store.dir, ...(options.approvalDatabase ? { database: options.approvalDatabase } : {}) });
+      gateway = new ApprovalGateway({ db, registry: reg, ...(options.log ? { log: options.log } : {}), ...options.gateway });
+      ctx.gate = gateway.gate();
+    }
     const app = createApp(ctx);
     const handle = getRequestListener(app.fetch, {
       // Leave the process's own Request and Response alone.
@@ -147,8 +174,15 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     const port = (server.address() as AddressInfo).port;
     const url = options.publicUrl?.replace(/\/+$/, '') ?? defaultUrl(host, port);
     ctx.publicUrl = url;
+    ctx.webUrl = url;
+    if (gateway) {
+      await gateway.start(url);
+      ctx.web = gateway.web;
+      ctx.webUrl = gateway.webUrl;
+      admin = await listenAdmin(store.dir, gateway.adminHandlers());
+    }
     return {
-      url, port, dataDir: store.dir, keyid: key.keyid, server,
+      url, port, dataDir: store.dir, keyid: key.keyid, server, gateway,
       /** Stops accepting connections, lets requests in flight finish (up to a grace period), then releases the folder. */
       close() {
         closing ??= new Promise<void>((done) => {
@@ -160,12 +194,12 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
             done();
           });
           server.closeIdleConnections();
-        }).finally(releaseLock);
+        }).finally(release);
         return closing;
       },
     };
   } catch (err) {
-    releaseLock();
+    await release();
     throw err;
   }
 }

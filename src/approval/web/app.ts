@@ -5,7 +5,7 @@ import { WebAuthnError, type Decision, type WebAuthnCeremonies } from '../webaut
 import { loadAssets, type Asset } from './assets.js';
 import { capabilityReport, type CapabilityReport } from './capabilities.js';
 import { WebError } from './errors.js';
-import { devicesPage, errorPage, listPage, loginPage, PREFIX, requestPage, type PageUser, type RegistrationMode } from './pages.js';
+import { devicesPage, errorPage, invitePage, listPage, loginPage, PREFIX, requestPage, type PageUser, type RegistrationMode } from './pages.js';
 import { assetResponse, htmlResponse, jsonResponse, readForm, readJsonObject, redirect } from './respond.js';
 import type { Accounts, ApprovalRequests, ApprovalRequestView, LoginCodeStore, SessionRecord, SessionStore } from './services.js';
 import { sameSecret, Sessions } from './session.js';
@@ -20,6 +20,8 @@ export interface ApprovalWebOptions {
   loginCodes: LoginCodeStore;
   subscriptions: SubscriptionStore;
   vapidPublicKey: string;
+  /** Invite codes for approval groups (joining needs a session). Without it, /invite is a 404. */
+  invites?: { accept(userId: string, code: string): Promise<{ scope: string; group: string }> };
   /** Which push endpoints approvers may register. Default: the browsers' push services. */
   allowPushEndpoint?: (url: URL) => boolean;
   sessionTtlMs?: number;
@@ -101,6 +103,8 @@ class ApprovalWebApp implements ApprovalWeb {
       route('POST', '/devices/options', 'json', (x) => this.#registrationOptions(x)),
       route('POST', '/devices', 'json', (x) => this.#register(x)),
       route('POST', '/push', 'json', (x) => this.#subscribe(x)),
+      route('GET', '/invite', 'page', (x) => this.#invitePage(x)),
+      route('POST', '/invite', 'form', (x) => this.#acceptInvite(x)),
       route('GET', '/(static/app\\.css|static/app\\.js|static/webauthn\\.js|sw\\.js)', 'none', (x) => this.#asset(x)),
       route('GET', `/${ID}`, 'page', (x) => this.#requestPage(x)),
       route('POST', `/${ID}/options`, 'json', (x) => this.#approvalOptions(x)),
@@ -171,7 +175,7 @@ class ApprovalWebApp implements ApprovalWeb {
   // Sign in and out.
 
   #safeNext(next: string | null): string {
-    return next && new RegExp(`^${PREFIX}/${ID}$`).test(next) ? next : `${PREFIX}/`;
+    return next && (new RegExp(`^${PREFIX}/${ID}$`).test(next) || next === `${PREFIX}/invite`) ? next : `${PREFIX}/`;
   }
 
   async #loginPage(x: Exchange): Promise<Response> {
@@ -258,6 +262,20 @@ class ApprovalWebApp implements ApprovalWeb {
   async #asset(x: Exchange): Promise<Response> {
     const asset = this.#assets.get(x.params[0]!)!;
     return assetResponse(asset.body, asset.type);
+  }
+
+  // Invites.
+
+  async #invitePage(x: Exchange): Promise<Response> {
+    if (!this.#o.invites) throw new WebError('NOT_FOUND', 'no such page');
+    return htmlResponse(200, invitePage(x.user));
+  }
+
+  async #acceptInvite(x: Exchange): Promise<Response> {
+    if (!this.#o.invites) throw new WebError('NOT_FOUND', 'no such page');
+    const code = x.form.get('code')?.trim() ?? '';
+    if (!code || code.length > 200) throw new WebError('BAD_REQUEST', 'expected the invite code');
+    return htmlResponse(200, invitePage(x.user, await this.#o.invites.accept(x.session.userId, code)));
   }
 
   // Requests.

@@ -52,6 +52,19 @@ ${options.error ? html`<p class="notice error">${options.error}</p>` : ''}
 </form>`);
 }
 
+/** Joining an approval group with an invite link: the code rides in the fragment (#invite=…). */
+export function invitePage(user: PageUser, joined?: { scope: string; group: string }): Html {
+  if (joined) return layout('Joined', user, html`<h1>You joined ${joined.group}</h1>
+<p>You now approve for <code>${joined.scope}</code> in the group <strong>${joined.group}</strong>. Register a device on
+<a href="${PREFIX}/devices">Devices</a> if you have not yet, and turn on notifications there.</p>`);
+  return layout('Join an approval group', user, html`<h1>Join an approval group</h1>
+<form method="post" action="${PREFIX}/invite">
+<input type="hidden" name="csrf" value="${user.csrf}">
+<label>Invite code <input type="text" id="invite-code" name="code" autocomplete="off"></label>
+<button type="submit" class="primary">Join as ${user.userId}</button>
+</form>`);
+}
+
 export function errorPage(user: PageUser | null, title: string, message: string): Html {
   return layout(title, user, html`<h1>${title}</h1><p>${message}</p><p><a href="${PREFIX}/">Back to the requests</a></p>`);
 }

@@ -56,6 +56,16 @@
     code.value = decodeURIComponent(location.hash.slice('#code='.length));
     history.replaceState(null, '', location.pathname + location.search);
   }
+  // An invite link opened before signing in: keep its code for the invite page, which sign-in returns to.
+  if (location.hash.startsWith('#invite=')) {
+    sessionStorage.setItem('packsec-invite', decodeURIComponent(location.hash.slice('#invite='.length)));
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+  const invite = document.getElementById('invite-code');
+  if (invite && sessionStorage.getItem('packsec-invite')) {
+    invite.value = sessionStorage.getItem('packsec-invite');
+    sessionStorage.removeItem('packsec-invite');
+  }
 
   onClick('register-device', async (button) => {
     if (button.dataset.stepUp === 'true') {
