@@ -277,7 +277,7 @@ describe('registry: users (legacy CouchDB login)', () => {
 describe('registry: pending versions (approval required)', () => {
   it('keeps a pending version out of packuments, dist-tags and downloads until it is settled', async () => {
     const data = tmpDir('packsec-reg-pending-');
-    const reg = await startRegistry({ dataDir: data, port: 0, approval: 'required' });
+    const reg = await startRegistry({ dataDir: data, port: 0, approval: 'required', gate: 'version-state' });
     try {
       const store = new FileStore(data);
       const alice = createUserToken(store, 'alice').token;

@@ -46,7 +46,7 @@ describe('npm staged publishing with the npm client', () => {
   let project: string;
   before(async () => {
     data = tmpDir('packsec-npm-stage-');
-    reg = await startRegistry({ dataDir: data, port: 0, approval: 'required' });
+    reg = await startRegistry({ dataDir: data, port: 0, approval: 'required', gate: 'version-state' });
     alice = npmSandbox(reg.url, createUserToken(new FileStore(data), 'alice').token);
     reader = npmSandbox(reg.url);
     project = packageDir({ name: 'consumer', version: '1.0.0', private: true }, {});

@@ -4,8 +4,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import { getRequestListener, RequestError } from '@hono/node-server';
-import { ApprovalGateway, type GatewayOptions } from '../approval/gateway.js';
-import { openDb, type Db } from '../approval/db.js';
+import type { Db } from '../approval/db.js';
+import type { ApprovalGateway, GatewayOptions } from '../approval/gateway.js';
 import { listenAdmin } from './admin.js';
 import { createApp } from './app.js';
 import { flowKey } from './approval-flow.js';
@@ -35,13 +35,19 @@ export interface RegistryOptions {
   /** Let `npm adduser` create accounts (off by default: accounts come from `packsec registry token`). */
   signup?: boolean;
   limits?: Partial<Limits>;
-  /** Who decides that a staged version is approved (default: its state, moved by setVersionState). */
-  gate?: ApprovalGate;
+  /**
+   * Who decides that a staged version is approved. Default: with approval 'required', the approval
+   * gateway (groups, WebAuthn); otherwise, or with 'version-state', the version's state alone, moved by
+   * setVersionState (tests of npm's protocol use that).
+   */
+  gate?: ApprovalGate | 'version-state';
   /**
    * With approval 'required' (and no `gate`): the approval gateway's database — 'embedded' (PGlite in
    * DATA/db, the default), 'memory' (tests) or postgres://… — and its settings.
    */
   approvalDatabase?: string;
+  /** An open database for the approval gateway instead (tests; it is not closed with the server). */
+  approvalDb?: Db;
   gateway?: Omit<GatewayOptions, 'db' | 'registry'>;
   /** One line per request; nothing is logged without it. */
   log?: (line: string) => void;
@@ -141,15 +147,18 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
       publicUrl: '',
       upstream: options.upstream ? createUpstream(options.upstream, options.fetch ?? fetch) : null,
       signup: options.signup === true,
-      gate: options.gate ?? defaultGate(reg),
+      gate: typeof options.gate === 'object' ? options.gate : defaultGate(reg),
       web: null,
       webUrl: '',
       flowKey: flowKey(key),
       maxBody: Math.ceil((limits.maxTarballBytes * 4) / 3) + 4 * 1024 * 1024,
     };
     if (reg.approval === 'required' && !options.gate) {
-      db = await openDb({ dataDir: store.dir, ...(options.approvalDatabase ? { database: options.approvalDatabase } : {}) });
-      gateway = new ApprovalGateway({ db, registry: reg, ...(options.log ? { log: options.log } : {}), ...options.gateway });
+      // Loaded only here: WebAuthn's libraries change the global Reflect when loaded, and every packsec
+      // command (run among them, which must lock down pristine intrinsics) loads this module.
+      const [{ openDb }, { ApprovalGateway }] = await Promise.all([import('../approval/db.js'), import('../approval/gateway.js')]);
+      if (!options.approvalDb) db = await openDb({ dataDir: store.dir, ...(options.approvalDatabase ? { database: options.approvalDatabase } : {}) });
+      gateway = new ApprovalGateway({ db: options.approvalDb ?? db!, registry: reg, ...(options.log ? { log: options.log } : {}), ...options.gateway });
       ctx.gate = gateway.gate();
     }
     const app = createApp(ctx);
