@@ -76,15 +76,16 @@ export function packageDir(manifest: Record<string, unknown>, files: Record<stri
  * `packsec registry` as its own process, as a user runs it: tests that spawn the CLI synchronously
  * would stall a server living in the test's own event loop. Stop it with `process.kill('SIGTERM')`.
  */
-export async function startRegistryProcess(dataDir: string): Promise<{ url: string; process: ChildProcess }> {
-  const child = spawn(process.execPath, [cliPath, 'registry', '--data', dataDir, '--port', '0', '--json', '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
+export async function startRegistryProcess(dataDir: string, args: string[] = ['--approval', 'off']): Promise<{ url: string; approveUrl: string | null; process: ChildProcess }> {
+  const child = spawn(process.execPath, [cliPath, 'registry', '--data', dataDir, '--port', '0', '--json', '--quiet', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.setEncoding('utf8');
   while (!out.includes('\n')) {
     const [chunk] = await once(child.stdout, 'data') as [string];
     out += chunk;
   }
-  return { url: (JSON.parse(out.split('\n')[0]!) as { url: string }).url, process: child };
+  const first = JSON.parse(out.split('\n')[0]!) as { url: string; approveUrl: string | null };
+  return { url: first.url, approveUrl: first.approveUrl, process: child };
 }
 
 // --- The Sigstore TUF stand-in --------------------------------------------------------------------

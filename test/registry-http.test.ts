@@ -284,7 +284,7 @@ for (const kind of kinds) describe(`registry (${kind.name}): users (legacy Couch
 
 for (const kind of kinds) describe(`registry (${kind.name}): pending versions (approval required)`, () => {
   it('keeps a pending version out of packuments, dist-tags and downloads until it is settled', async () => {
-    const reg = await startOn(kind, { port: 0, approval: 'required' });
+    const reg = await startOn(kind, { port: 0, approval: 'required', gate: 'version-state' });
     const data = reg.dataDir;
     const settle = (name: string, version: string, state: 'public' | 'rejected') => setVersionState(reg.registry, name, version, state);
     try {

@@ -46,7 +46,7 @@ for (const kind of storeKinds(['files'])) describe(`npm staged publishing with t
   let reader: NpmSandbox;
   let project: string;
   before(async () => {
-    reg = await startOn(kind, { port: 0, approval: 'required' });
+    reg = await startOn(kind, { port: 0, approval: 'required', gate: 'version-state' });
     alice = npmSandbox(reg.url, (await createUserToken(reg.registry.store, 'alice')).token);
     reader = npmSandbox(reg.url);
     project = packageDir({ name: 'consumer', version: '1.0.0', private: true }, {});

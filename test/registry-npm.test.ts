@@ -189,10 +189,14 @@ describe('packsec registry (the command)', () => {
     assert.equal(made.code, 0, made.stderr);
     const whoami = await fetch(`${first.url}/-/whoami`, { headers: { authorization: `Bearer ${JSON.parse(made.stdout).token}` } });
     assert.deepEqual(await whoami.json(), { username: 'alice' });
+    // The approval gateway keeps its tables in the same database, and answers on the same socket.
+    const link = await runCliAsync(['registry', 'login-link', '--data', data, '--user', 'alice'], data);
+    assert.equal(link.code, 0, link.stderr);
+    assert.match(link.stdout, /^http:\/\/localhost:\d+\/-\/approve\//);
     const { stopped, code, stderr } = await stop();
     assert.deepEqual(stopped, { event: 'stopped', signal: 'SIGTERM' });
     assert.equal(code, 0, stderr);
-    assert.match(stderr, new RegExp(`packsec registry listening on http://127\\.0\\.0\\.1:\\d+  \\(data ${data}, store embedded database ${join(data, 'db')}, approval off\\)`));
+    assert.match(stderr, new RegExp(`packsec registry listening on http://127\\.0\\.0\\.1:\\d+  \\(data ${data}, store embedded database ${join(data, 'db')}, approval required\\)`));
     assert.match(stderr, /127\.0\.0\.1 GET \/-\/ping 200 [\d.]+ms/);
     assert.match(stderr, /GET \/nothing-here 404/);
   });

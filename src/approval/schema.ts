@@ -169,6 +169,21 @@ create table security_notices (
 );
 create index security_notices_version on security_notices (package_name, version);`,
   },
+  {
+    version: 3,
+    name: 'approver web',
+    sql: `
+alter table approval_sessions alter column credential_id drop not null;
+alter table approval_sessions add column method text not null default 'webauthn' check (method in ('webauthn', 'link', 'token'));
+alter table approval_sessions add column token_key text;
+alter table approval_sessions add column csrf text;
+alter table approval_sessions add column elevated_until timestamptz;
+create table approval_login_codes (
+  code_hash text primary key check (code_hash ~ '^[0-9a-f]{64}$'),
+  user_name text not null,
+  expires_at timestamptz not null
+);`,
+  },
 ];
 
 /**

@@ -16,7 +16,7 @@ import {
   addMember, approvalsOf, deleteGroup, expireRequests, groupsAt, groupsFor, insertApproval, insertGroup, insertInvite, insertRequest, listRequests,
   readGroup, readRequest, removeMember, requestFor, setRequired, settleRequest, useInvite, type GroupRecord, type RequestRecord,
 } from './store.js';
-import { pruneChallenges } from './store-devices.js';
+import { pruneChallenges, readCredential } from './store-devices.js';
 
 export interface ApprovalSettings extends DeviceSettings {
   /** How long a request waits for its approvals before it expires (and its version is rejected). Default 7 days. */
@@ -262,14 +262,24 @@ export class ApprovalService {
     return this.vote('reject', assertion, via, reason === null ? null : reason.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 500));
   }
 
-  private async vote(purpose: 'approve' | 'reject', a: VerifiedAssertion, via: Via, reason: string | null): Promise<Outcome> {
+  /**
+   * `approve` or `reject` for a WebAuthn layer that has consumed the challenge itself (checking the same
+   * binding: purpose, user, request, integrity) and advanced the credential's counter (compare-and-set),
+   * as the approver UI's ceremonies do. The credential must still be the user's.
+   */
+  decideVerified(purpose: 'approve' | 'reject', assertion: VerifiedAssertion, via: Via = {}, reason: string | null = null): Promise<Outcome> {
+    return this.vote(purpose, assertion, via, reason, true);
+  }
+
+  private async vote(purpose: 'approve' | 'reject', a: VerifiedAssertion, via: Via, reason: string | null, spent = false): Promise<Outcome> {
     if (!a.userVerified) throw new ApprovalError('CREDENTIAL', 'the authenticator did not verify the user (PIN or biometrics)');
-    await this.devices.consume(a.challengeId, { purpose, user: a.userId, requestId: a.requestId, integrity: a.integrity });
+    if (!spent) await this.devices.consume(a.challengeId, { purpose, user: a.userId, requestId: a.requestId, integrity: a.integrity });
     const now = this.registry.now();
     const outcome = await this.db.transaction(async (tx): Promise<Outcome> => {
       const request = await readRequest(tx, a.requestId, true);
       if (!request) throw new ApprovalError('NOT_FOUND', 'no such approval request');
-      await this.devices.use(tx, a.userId, a.credentialId, a.newCounter);
+      if (!spent) await this.devices.use(tx, a.userId, a.credentialId, a.newCounter);
+      else if ((await readCredential(tx, a.credentialId))?.user !== a.userId) throw new ApprovalError('CREDENTIAL', `no such device of ${a.userId}`);
       const policy = await groupsFor(tx, request.packageName);
       const approvals = await approvalsOf(tx, request.id);
       const actor: Actor = { user: a.userId, tokenKey: via.tokenKey ?? null, sessionId: via.sessionId ?? null };

@@ -107,9 +107,10 @@ export function approvalPageUrl(publicUrl: string, id: string): string {
   return `${publicUrl}/-/approve/${compactId(id)}`;
 }
 
-export function approvalUrls(publicUrl: string, key: Buffer, ref: StagedRef, now: number): { authUrl: string; doneUrl: string } {
+/** authUrl on the approver UI (`webUrl`), doneUrl where npm talks to the registry. */
+export function approvalUrls(publicUrl: string, key: Buffer, ref: StagedRef, now: number, webUrl = publicUrl): { authUrl: string; doneUrl: string } {
   return {
-    authUrl: approvalPageUrl(publicUrl, ref.id),
+    authUrl: approvalPageUrl(webUrl, ref.id),
     doneUrl: `${publicUrl}/-/stage/${compactId(ref.id)}/done/${issueTicket(key, ref, now)}`,
   };
 }

@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { authenticate, type Caller } from './auth.js';
 import { RegistryError } from './errors.js';
 import type { C } from './http.js';
-import { setVersionState, type Registry } from './packages.js';
+import { isMaintainer, setVersionState, type Registry } from './packages.js';
 import type { Upstream } from './proxy.js';
 import type { PackageRecord, VersionState } from './storage.js';
 
@@ -24,6 +24,10 @@ export interface ApprovalGate {
   state(staged: StagedVersion): Promise<VersionState>;
   /** `user` (a maintainer) rejects the request: the tarball is discarded, the number stays burned. */
   reject(staged: StagedVersion, user: string): Promise<void>;
+  /** A publish just stored `staged` as pending, through the token `via.tokenKey`. */
+  opened(staged: StagedVersion, via: { tokenKey?: string }): Promise<void>;
+  /** Whether `user` may see the request (npm stage list|view). */
+  canSee(staged: StagedVersion, user: string): Promise<boolean>;
 }
 
 export function defaultGate(reg: Registry): ApprovalGate {
@@ -33,6 +37,10 @@ export function defaultGate(reg: Registry): ApprovalGate {
     },
     async reject(staged) {
       await setVersionState(reg, staged.record.name, staged.version, 'rejected');
+    },
+    async opened() {},
+    async canSee(staged, user) {
+      return isMaintainer(staged.record, user);
     },
   };
 }
@@ -46,6 +54,10 @@ export interface ServerContext {
   gate: ApprovalGate;
   /** Seals doneUrl tickets and one-time tokens (approval-flow.ts). */
   flowKey: Buffer;
+  /** The approver web UI under /-/approve, when the approval gateway runs. */
+  web: { handle(c: { req: { raw: Request } }): Promise<Response> } | null;
+  /** The approver UI's base URL (publicUrl, with a loopback address as localhost for WebAuthn). */
+  webUrl: string;
   /** Largest publish body: a tarball in base64 plus its manifest. */
   maxBody: number;
 }

@@ -4,10 +4,12 @@
 // share, and a clean shutdown.
 import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
-import { resolve } from 'node:path';
+import { connect, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import { join, resolve } from 'node:path';
 import { getRequestListener, RequestError } from '@hono/node-server';
-import { listenAdmin } from './admin.js';
+import type { Db } from '../approval/db.js';
+import type { ApprovalGateway, GatewayOptions } from '../approval/gateway.js';
+import { ADMIN_SOCKET, listenAdmin } from './admin.js';
 import { createApp } from './app.js';
 import { flowKey } from './approval-flow.js';
 import { defaultGate, loggedUser, type ApprovalGate, type ServerContext } from './context.js';
@@ -46,8 +48,20 @@ export interface RegistryOptions {
   /** Let `npm adduser` create accounts (off by default: accounts come from `packsec registry token`). */
   signup?: boolean;
   limits?: Partial<Limits>;
-  /** Who decides that a staged version is approved (default: its state, moved by setVersionState). */
-  gate?: ApprovalGate;
+  /**
+   * Who decides that a staged version is approved. Default: with approval 'required', the approval
+   * gateway (groups, WebAuthn); otherwise, or with 'version-state', the version's state alone, moved by
+   * setVersionState (tests of npm's protocol use that).
+   */
+  gate?: ApprovalGate | 'version-state';
+  /**
+   * With approval 'required' (and no `gate`): the approval gateway's database — 'embedded' (PGlite in
+   * DATA/db, the default), 'memory' (tests) or postgres://… — and its settings.
+   */
+  approvalDatabase?: string;
+  /** An open database for the approval gateway instead (tests; it is not closed with the server). */
+  approvalDb?: Db;
+  gateway?: Omit<GatewayOptions, 'db' | 'registry'>;
   /** One line per request; nothing is logged without it. */
   log?: (line: string) => void;
   fetch?: typeof fetch;
@@ -65,6 +79,8 @@ export interface RunningRegistry {
   registry: Registry;
   /** Which store, and where (a folder, or the URL without its password). */
   database: { kind: StoreKind | 'memory'; location: string };
+  /** The approval gateway (groups, requests, the approver UI), when approval is required. */
+  gateway: ApprovalGateway | null;
   /** What the operator should know (a feature that could not start). */
   notes: string[];
   close(): Promise<void>;
@@ -127,6 +143,18 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
+/** Whether a live server answers on the data folder's admin socket. */
+function adminAnswers(dir: string): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = connect(join(dir, ADMIN_SOCKET));
+    socket.on('connect', () => {
+      socket.destroy();
+      done(true);
+    });
+    socket.on('error', () => done(false));
+  });
+}
+
 /** Opens the store the options name; files and the embedded database are claimed for this process only. */
 async function openServerStore(options: RegistryOptions): Promise<{ store: FileStore | DbStore; releaseLock: () => void }> {
   const database = options.database ?? 'files';
@@ -158,10 +186,15 @@ async function openServerStore(options: RegistryOptions): Promise<{ store: FileS
 /** Starts the registry on `host:port` (port 0: a free one) and resolves once it is listening. */
 export async function startRegistry(options: RegistryOptions): Promise<RunningRegistry> {
   const { store, releaseLock } = await openServerStore(options);
+  // A database opened here for the approval gateway alone (records in files); a database store holds both.
+  let db: Db | null = null;
+  let gateway: ApprovalGateway | null = null;
   let admin: NetServer | null = null;
   const release = async () => {
     admin?.close();
+    gateway?.close();
     try {
+      await db?.close();
       await store.close();
     } finally {
       releaseLock();
@@ -184,18 +217,24 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
       publicUrl: '',
       upstream: options.upstream ? createUpstream(options.upstream, options.fetch ?? fetch) : null,
       signup: options.signup === true,
-      gate: options.gate ?? defaultGate(reg),
+      gate: typeof options.gate === 'object' ? options.gate : defaultGate(reg),
+      web: null,
+      webUrl: '',
       flowKey: flowKey(key),
       maxBody: Math.ceil((limits.maxTarballBytes * 4) / 3) + 4 * 1024 * 1024,
     };
-    const notes: string[] = [];
-    // The embedded database is open in this process only: `packsec registry token|advisory` ask it here.
-    if (store instanceof DbStore && store.db.kind === 'embedded' && store.db.location !== 'memory') {
-      try {
-        admin = await listenAdmin(store.dir, operatorHandlers(store));
-      } catch (err) {
-        notes.push(`no admin socket (${(err as Error).message}): while this server runs, \`packsec registry token|advisory\` cannot reach its embedded database`);
+    if (reg.approval === 'required' && !options.gate) {
+      // Loaded only here: WebAuthn's libraries change the global Reflect when loaded, and every packsec
+      // command (run among them, which must lock down pristine intrinsics) loads this module.
+      const [{ openDb }, { ApprovalGateway }] = await Promise.all([import('../approval/db.js'), import('../approval/gateway.js')]);
+      let approvalDb = options.approvalDb;
+      if (!approvalDb && store instanceof DbStore) {
+        if (options.approvalDatabase) throw new RegistryError('BAD_REQUEST', '--approval-database is for a data folder whose records are JSON files: with a database, the approval tables are in that database');
+        approvalDb = store.db;
       }
+      if (!approvalDb) approvalDb = db = await openDb({ dataDir: store.dir, ...(options.approvalDatabase ? { database: options.approvalDatabase } : {}) });
+      gateway = new ApprovalGateway({ db: approvalDb, registry: reg, ...(options.log ? { log: options.log } : {}), ...options.gateway });
+      ctx.gate = gateway.gate();
     }
     const app = createApp(ctx);
     const handle = getRequestListener(app.fetch, {
@@ -222,11 +261,31 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     const port = (server.address() as AddressInfo).port;
     const url = options.publicUrl?.replace(/\/+$/, '') ?? defaultUrl(host, port);
     ctx.publicUrl = url;
+    ctx.webUrl = url;
+    const notes: string[] = [];
     const database = store instanceof DbStore
       ? { kind: store.db.location === 'memory' ? 'memory' as const : store.db.kind, location: store.db.location }
       : { kind: 'files' as const, location: store.dir };
+    if (gateway) {
+      await gateway.start(url);
+      ctx.web = gateway.web;
+      ctx.webUrl = gateway.webUrl;
+    }
+    // The operator's commands reach the running server through the data folder's admin socket: the
+    // approval gateway's always, `registry token|advisory` with the embedded database (open in this process only).
+    const embedded = store instanceof DbStore && store.db.kind === 'embedded' && store.db.location !== 'memory';
+    const handlers = { ...(embedded ? operatorHandlers(store) : {}), ...gateway?.adminHandlers() };
+    if (Object.keys(handlers).length) {
+      try {
+        // Gateways on one PostgreSQL may share the folder: the first on this host keeps the socket (any can answer).
+        if (database.kind === 'postgres' && (await adminAnswers(store.dir))) notes.push('another gateway on this data folder serves its admin socket; operator commands go to it');
+        else admin = await listenAdmin(store.dir, handlers);
+      } catch (err) {
+        notes.push(`no admin socket (${(err as Error).message}): while this server runs, the operator's commands (\`packsec registry token|advisory|login-link|group\`) cannot reach it`);
+      }
+    }
     return {
-      url, port, dataDir: store.dir, keyid: key.keyid, server, registry: reg, database, notes,
+      url, port, dataDir: store.dir, keyid: key.keyid, server, registry: reg, database, gateway, notes,
       /** Stops accepting connections, lets requests in flight finish (up to a grace period), then releases the folder. */
       close() {
         closing ??= new Promise<void>((done) => {

@@ -5,9 +5,10 @@ import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
 /** Writes `text` to a fsynced temp file beside `file` and returns its path. */
-function writeTemp(file: string, text: string | Uint8Array): string {
+function writeTemp(file: string, text: string | Uint8Array, mode = 0o644): string {
   const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const fd = openSync(tmp, 'w', 0o644);
+  // The mode is set at creation, so a secret is never readable by others, not even for a moment.
+  const fd = openSync(tmp, 'w', mode);
   try {
     // write(2) may write less than asked (large tarballs), so loop until every byte is out.
     const bytes = typeof text === 'string' ? Buffer.from(text) : text;
@@ -41,8 +42,8 @@ export function writeFileAtomic(file: string, text: string | Uint8Array): void {
  * fails when the name is taken, where a rename would overwrite it. For records that other processes
  * may be creating at the same time.
  */
-export function createFileAtomic(file: string, text: string | Uint8Array): boolean {
-  const tmp = writeTemp(file, text);
+export function createFileAtomic(file: string, text: string | Uint8Array, mode = 0o644): boolean {
+  const tmp = writeTemp(file, text, mode);
   try {
     linkSync(tmp, file);
     return true;

@@ -7,6 +7,7 @@ import { chooseDatabase, migrateToDatabase, registryToken, startRegistry, type A
 import type { Command } from '../command.js';
 import { CliError } from '../errors.js';
 import { ADVISORY_OPTIONS, ADVISORY_USAGE, printAdvisories, runAdvisory, type AdvisoryData } from './registry-advisory.js';
+import { APPROVAL_OPTIONS, APPROVAL_USAGE, printApproval, runApproval, type ApprovalData } from './registry-approval.js';
 
 export interface RegistryTokenData {
   user: string;
@@ -15,7 +16,7 @@ export interface RegistryTokenData {
   readonly: boolean;
 }
 
-type RegistryData = RegistryTokenData | AdvisoryData | { migrated: Migrated } | undefined;
+type RegistryData = RegistryTokenData | AdvisoryData | ApprovalData | { migrated: Migrated } | undefined;
 
 function stringOption(values: Record<string, unknown>, name: string): string | undefined {
   const v = values[name];
@@ -58,12 +59,14 @@ function url(option: string, text: string | undefined): string | undefined {
 
 export const registryCommand: Command<RegistryData> = {
   name: 'registry',
-  summary: 'run an npm-compatible registry (`registry token` prints a publish token, `registry advisory` adds advisories)',
+  summary: 'run an npm-compatible registry where publishes wait for approval (`registry token`, `advisory`, `login-link`, `group`)',
   usage: [
     'packsec registry --data DIR [--database files|embedded|postgres://…] [--port 4873] [--host 127.0.0.1]',
-    '                 [--public-url URL] [--upstream URL] [--approval off|required] [--signup] [--quiet] [--json]',
+    '                 [--public-url URL] [--upstream URL] [--approval required|off] [--approval-database embedded|postgres://…]',
+    '                 [--signup] [--quiet] [--json]',
     '       packsec registry token --data DIR [--database …] --user NAME [--email ADDRESS] [--readonly] [--json]',
     ADVISORY_USAGE,
+    APPROVAL_USAGE,
     '       packsec registry migrate --data DIR --database embedded|postgres://… [--json]   (JSON files into a database)',
   ].join('\n'),
   options: {
@@ -74,11 +77,13 @@ export const registryCommand: Command<RegistryData> = {
     'public-url': { type: 'string' },
     upstream: { type: 'string' },
     approval: { type: 'string' },
+    'approval-database': { type: 'string' },
     signup: { type: 'boolean' },
     user: { type: 'string' },
     email: { type: 'string' },
     readonly: { type: 'boolean' },
     ...ADVISORY_OPTIONS,
+    ...APPROVAL_OPTIONS,
   },
   async run(values, positionals, display) {
     const [sub, ...extra] = positionals;
@@ -101,8 +106,10 @@ export const registryCommand: Command<RegistryData> = {
       if (target === undefined) throw new CliError('USAGE', 'registry migrate needs --database embedded or --database postgres://…');
       return { exit: 0, data: { migrated: await migrateToDatabase(dataDir(values), target) } };
     }
-    if (sub !== undefined) throw new CliError('USAGE', `unknown registry subcommand "${sub}" (expected nothing, "token", "advisory" or "migrate")`);
-    const approval = stringOption(values, 'approval') ?? 'off';
+    if (sub === 'login-link' || sub === 'group') return { exit: 0, data: await runApproval(sub, dataDir(values), extra, (name) => stringOption(values, name)) };
+    if (sub !== undefined) throw new CliError('USAGE', `unknown registry subcommand "${sub}" (expected nothing, token, advisory, login-link, group or migrate)`);
+    // Every publish waits for its approval groups unless the operator turns that off.
+    const approval = stringOption(values, 'approval') ?? 'required';
     if (approval !== 'off' && approval !== 'required') throw new CliError('USAGE', `--approval: expected off or required, got ${JSON.stringify(approval)}`);
     const quiet = values.quiet === true;
     const upstream = url('--upstream', stringOption(values, 'upstream'));
@@ -118,6 +125,7 @@ export const registryCommand: Command<RegistryData> = {
         host: stringOption(values, 'host') ?? '127.0.0.1',
         approval: approval as ApprovalMode,
         signup: values.signup === true,
+        ...(stringOption(values, 'approval-database') ? { approvalDatabase: stringOption(values, 'approval-database')! } : {}),
         ...(upstream ? { upstream } : {}),
         ...(publicUrl ? { publicUrl } : {}),
         ...(quiet ? {} : { log: (line: string) => process.stderr.write(line + '\n') }),
@@ -134,11 +142,16 @@ export const registryCommand: Command<RegistryData> = {
       process.once('SIGTERM', on('SIGTERM'));
     });
     const c = display.color;
+    const web = running.gateway?.webUrl;
     const store = running.database.kind === 'files' ? 'files' : running.database.kind === 'embedded' ? `embedded database ${running.database.location}` : running.database.location;
     if (display.json) {
-      display.line({ event: 'listening', url: running.url, port: running.port, data: running.dataDir, store: running.database.kind, database: running.database.location, keyid: running.keyid, approval, upstream: upstream ?? null });
+      display.line({
+        event: 'listening', url: running.url, port: running.port, data: running.dataDir, store: running.database.kind, database: running.database.location,
+        keyid: running.keyid, approval, upstream: upstream ?? null, approveUrl: web ? `${web}/-/approve/` : null,
+      });
     }
     display.out(`packsec registry listening on ${c.bold(running.url)}  (data ${running.dataDir}, store ${store}${upstream ? `, upstream ${upstream}` : ''}, approval ${approval})`);
+    if (web) display.out(`approvers sign in at ${web}/-/approve/ (one-time links: packsec registry login-link --data ${running.dataDir} --user NAME)`);
     for (const note of running.notes) display.info(`note: ${note}`);
     const stop = await stopSignal;
     await running.close();
@@ -156,6 +169,7 @@ export const registryCommand: Command<RegistryData> = {
       return;
     }
     if ('advisories' in data) return printAdvisories(data, d);
+    if ('action' in data) return printApproval(data, d);
     // The token alone on stdout, so `TOKEN=$(packsec registry token …)` works; the rest is for humans.
     process.stdout.write(data.token + '\n');
     d.info(`${data.userCreated ? 'created user' : 'user'} ${data.user}; new ${data.readonly ? 'read-only ' : ''}token above. In .npmrc: //HOST:PORT/:_authToken=<token>`);

@@ -1,5 +1,5 @@
-// The page npm's web-auth flow opens (authUrl): what a stage request would make public. A plain,
-// read-only page until the web UI (WebAuthn approval) takes this route over.
+// The page npm's web-auth flow opens (authUrl). With the approval gateway on, /-/approve is the approver
+// web UI (src/approval/web); without it, a plain read-only page of what a stage request would make public.
 import type { Hono } from 'hono';
 import type { ServerContext } from '../context.js';
 import type { C, Env } from '../http.js';
@@ -39,5 +39,8 @@ async function approvalPage(c: C, ctx: ServerContext): Promise<Response> {
 }
 
 export function approvePageRoutes(app: Hono<Env>, ctx: ServerContext): void {
+  const ui = (c: C, next: () => Promise<void>) => (ctx.web ? ctx.web.handle(c) : next());
+  app.all('/-/approve', ui);
+  app.all('/-/approve/*', ui);
   app.get('/-/approve/:id', (c) => approvalPage(c, ctx));
 }

@@ -81,8 +81,10 @@ export async function publishVersion(c: C, ctx: ServerContext, name: string, bod
     npmUser: { name: caller.user.name, ...(caller.user.email ? { email: caller.user.email } : {}) },
   });
   if (added.state !== 'pending') return c.json({ ok: true, id: name, integrity: added.integrity }, 201);
+  const record = await ctx.reg.store.readPackage(name);
+  if (record) await ctx.gate.opened({ id: added.stageId!, record, version: doc.version }, caller.token ? { tokenKey: caller.token.key } : {});
   // npm prints the npm-notice header of any answer: the publisher learns that and where to approve.
-  const page = approvalPageUrl(ctx.publicUrl, added.stageId!);
+  const page = approvalPageUrl(ctx.webUrl, added.stageId!);
   const notice = `${name}@${doc.version} is pending approval and cannot be installed until every approval group approves it at ${page} (stage id ${added.stageId}: npm stage view|approve|reject ${added.stageId})`;
   return c.json({ ok: true, id: name, pending: true, stageId: added.stageId, approveUrl: page, message: notice }, 201, { 'npm-notice': notice });
 }

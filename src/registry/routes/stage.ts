@@ -6,7 +6,6 @@ import { approvalPageUrl, approvalUrls, issueToken, readTicket, readToken, stage
 import { callerOf, requireCaller, type ServerContext, type StagedVersion } from '../context.js';
 import { RegistryError, REGISTRY_ERRORS } from '../errors.js';
 import { readJsonObject, sendBytes, type C, type Env } from '../http.js';
-import { isMaintainer } from '../packages.js';
 import { namePaths, nameParam } from './paths.js';
 import { publishVersion } from './packages.js';
 
@@ -31,7 +30,7 @@ function noSuchRequest(): RegistryError {
 /** Requests are visible to the package's maintainers only; to anyone else they do not exist. */
 async function visibleStaged(ctx: ServerContext, id: string, user: string): Promise<StagedVersion> {
   const staged = await findStaged(ctx, id);
-  if (!staged || !isMaintainer(staged.record, user)) throw noSuchRequest();
+  if (!staged || !(await ctx.gate.canSee(staged, user))) throw noSuchRequest();
   return staged;
 }
 
@@ -53,7 +52,7 @@ async function list(c: C, ctx: ServerContext): Promise<Response> {
   for (const ref of await ctx.reg.store.listStages()) {
     if (only && ref.packageName !== only) continue;
     const staged = await findStaged(ctx, ref.id);
-    if (staged && isMaintainer(staged.record, caller.user.name)) items.push(stageItem(staged));
+    if (staged && (await ctx.gate.canSee(staged, caller.user.name))) items.push(stageItem(staged));
   }
   items.sort((a, b) => String(a.createdAt).localeCompare(String(b.createdAt)));
   return c.json({ items: items.slice(page * perPage, (page + 1) * perPage), total: items.length });
@@ -84,7 +83,7 @@ function refOf(staged: StagedVersion, user: string): StagedRef {
 
 /** 401 with npm's web-auth fields: npm opens authUrl (or prints it) and polls doneUrl. */
 function webAuthChallenge(c: C, ctx: ServerContext, ref: StagedRef, why: string): Response {
-  const urls = approvalUrls(ctx.publicUrl, ctx.flowKey, ref, ctx.reg.now().getTime());
+  const urls = approvalUrls(ctx.publicUrl, ctx.flowKey, ref, ctx.reg.now().getTime(), ctx.webUrl);
   const body = { error: `${why}: approve ${ref.name}@${ref.version} at ${urls.authUrl}`, code: 'OTP_REQUIRED', hint: REGISTRY_ERRORS.OTP_REQUIRED.hint, ...urls };
   return c.json(body, 401, { 'www-authenticate': 'OTP' });
 }
@@ -107,7 +106,7 @@ async function approve(c: C, ctx: ServerContext): Promise<Response> {
     // The stage record is gone once the version left pending: the token names the version.
     const record = await ctx.reg.store.readPackage(proven.name);
     const v = record?.versions[proven.version];
-    if (!record || !v || v.stageId !== id || v.integrity !== proven.integrity || !isMaintainer(record, user)) throw noSuchRequest();
+    if (!record || !v || v.stageId !== id || v.integrity !== proven.integrity || !(await ctx.gate.canSee({ id, record, version: proven.version }, user))) throw noSuchRequest();
     const state = await ctx.gate.state({ id, record, version: proven.version });
     if (state === 'public') return c.json({ ok: true, id, packageName: proven.name, version: proven.version, state });
     if (state === 'rejected') throw rejectedError(proven);
@@ -133,7 +132,7 @@ async function done(c: C, ctx: ServerContext): Promise<Response> {
   const state = await ctx.gate.state({ id: ref.id, record, version: ref.version });
   if (state === 'rejected') throw rejectedError(ref);
   if (state === 'pending') {
-    return c.json({ state, message: `${ref.name}@${ref.version} is waiting for approval at ${approvalPageUrl(ctx.publicUrl, ref.id)}` }, 202, { 'retry-after': '1' });
+    return c.json({ state, message: `${ref.name}@${ref.version} is waiting for approval at ${approvalPageUrl(ctx.webUrl, ref.id)}` }, 202, { 'retry-after': '1' });
   }
   return c.json({ token: issueToken(ctx.flowKey, ref, now) });
 }
