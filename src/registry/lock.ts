@@ -1,6 +1,7 @@
-// One server per data folder: package records are serialised in memory, so a second server process on
-// the same folder could interleave writes. A pid file claims the folder; a stale one (dead pid) is taken over.
-// The embedded database (one process at a time) is claimed the same way.
+// One server per data folder with JSON records or the embedded database: the file store serialises a
+// package's writers in memory, and PGlite is one process's, so a second server process on the same folder
+// could interleave writes. A pid file claims the folder; a stale one (dead pid) is taken over. The embedded
+// database is claimed the same way. Gateways on PostgreSQL (which serialises writers itself) take no claim.
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RegistryError } from './errors.js';
