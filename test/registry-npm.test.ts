@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { addAdvisory, createUserToken, FileStore, seedPackage } from '../src/registry/index.js';
 import { cliPath, runCli, runCliAsync } from './helpers.js';
 import { hasOpenssl, npmSandbox, packageDir, startSigstoreStandIn, tmpDir, type NpmSandbox, type SigstoreStandIn } from './registry-helpers.js';
-import { spawnRegistry, startOn, storeKinds, type Started } from './registry-stores.js';
+import { copyEmbedded, spawnRegistry, startOn, storeKinds, type Started } from './registry-stores.js';
 
 const kinds = storeKinds();
 
@@ -232,6 +232,19 @@ describe('packsec registry (the command)', () => {
     const wrong = runCli(['registry', '--data', old, '--database', 'embedded'], old);
     assert.equal(wrong.code, 2);
     assert.match(wrong.stderr, /keeps its records in JSON files, not in the embedded database .*packsec registry migrate --data .* --database embedded/);
+  });
+
+  it('serves without an admin socket when the data folder\'s path is too long for one, and says so', async () => {
+    const dir = join(tmpDir('packsec-cli-reg-'), 'd'.repeat(100));
+    await copyEmbedded(dir);
+    const { first, stop } = await spawnRegistry(['--data', dir, '--approval', 'off']);
+    assert.deepEqual(await (await fetch(`${first.url}/-/ping`)).json(), {});
+    const token = await runCliAsync(['registry', 'token', '--data', dir, '--user', 'alice'], dir);
+    assert.equal(token.code, 2);
+    assert.match(token.stderr, /admin\.sock is longer than a Unix socket's path may be/);
+    const { code, stderr } = await stop();
+    assert.equal(code, 0, stderr);
+    assert.match(stderr, /note: no admin socket \(.*longer than a Unix socket's path may be.*\): while this server runs/);
   });
 
   it('moves a folder\'s JSON records into the embedded database with registry migrate', async () => {

@@ -8,6 +8,17 @@ import { join } from 'node:path';
 
 export const ADMIN_SOCKET = 'admin.sock';
 const MAX_REQUEST = 64 * 1024;
+/** sun_path's size less its NUL: a longer path would be cut short, binding (or reaching) another file. */
+const MAX_SOCKET_PATH = process.platform === 'linux' ? 107 : 103;
+
+/** DATA/admin.sock; an AdminError when the path is too long for a Unix socket. */
+export function adminSocketPath(dataDir: string): string {
+  const path = join(dataDir, ADMIN_SOCKET);
+  if (Buffer.byteLength(path) > MAX_SOCKET_PATH) {
+    throw new AdminError('PATH_TOO_LONG', `${path} is longer than a Unix socket's path may be (${MAX_SOCKET_PATH} bytes): the admin socket needs a data folder with a shorter path`);
+  }
+  return path;
+}
 
 export type AdminHandler = (args: Record<string, unknown>) => Promise<unknown>;
 
@@ -19,7 +30,7 @@ export class AdminError extends Error {
 
 /** Serves `handlers` on DATA/admin.sock until closed. The caller holds the folder's server lock. */
 export function listenAdmin(dataDir: string, handlers: Record<string, AdminHandler>): Promise<Server> {
-  const path = join(dataDir, ADMIN_SOCKET);
+  const path = adminSocketPath(dataDir);
   rmSync(path, { force: true });
   const server = createServer((socket) => {
     let text = '';
@@ -38,7 +49,12 @@ export function listenAdmin(dataDir: string, handlers: Record<string, AdminHandl
   return new Promise((done, fail) => {
     server.once('error', fail);
     server.listen(path, () => {
-      chmodSync(path, 0o600);
+      try {
+        chmodSync(path, 0o600);
+      } catch (err) {
+        server.close();
+        return fail(err);
+      }
       server.unref();
       done(server);
     });
@@ -65,7 +81,12 @@ async function answer(line: string, handlers: Record<string, AdminHandler>): Pro
 
 /** Asks the registry running on `dataDir`; a clear error when none runs there. */
 export function adminCall<T>(dataDir: string, op: string, args: Record<string, unknown>): Promise<T> {
-  const path = join(dataDir, ADMIN_SOCKET);
+  let path: string;
+  try {
+    path = adminSocketPath(dataDir);
+  } catch (err) {
+    return Promise.reject(err);
+  }
   return new Promise((done, fail) => {
     const socket = createConnection(path);
     let text = '';

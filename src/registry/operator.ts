@@ -69,15 +69,24 @@ function fromAdmin(err: AdminError): Error {
  * is one (it holds the database), else on the store opened here and closed afterwards.
  */
 async function run<T>(dataDir: string, database: string, op: string, args: Record<string, unknown>, direct: (store: RegistryStore) => Promise<T>): Promise<T> {
+  let unreachable: AdminError | null = null;
   if (storeKind(database) === 'embedded') {
     try {
       return await adminCall<T>(dataDir, op, args);
     } catch (err) {
       if (!(err instanceof AdminError)) throw err;
-      if (err.code !== 'NOT_RUNNING') throw fromAdmin(err);
+      if (err.code !== 'NOT_RUNNING' && err.code !== 'PATH_TOO_LONG') throw fromAdmin(err);
+      unreachable = err.code === 'PATH_TOO_LONG' ? err : null;
     }
   }
-  const store = await openStore({ dataDir, database });
+  let store: RegistryStore;
+  try {
+    store = await openStore({ dataDir, database });
+  } catch (err) {
+    // A server holds the database, and its socket could not be made: say both.
+    if (unreachable && err instanceof RegistryError) throw new RegistryError(err.code, `${err.message}; and ${unreachable.message}`);
+    throw err;
+  }
   try {
     return await direct(store);
   } finally {

@@ -5,11 +5,11 @@
 import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { getRequestListener, RequestError } from '@hono/node-server';
 import type { Db } from '../approval/db.js';
 import type { ApprovalGateway, GatewayOptions } from '../approval/gateway.js';
-import { ADMIN_SOCKET, listenAdmin } from './admin.js';
+import { adminSocketPath, listenAdmin } from './admin.js';
 import { createApp } from './app.js';
 import { flowKey } from './approval-flow.js';
 import { defaultGate, loggedUser, type ApprovalGate, type ServerContext } from './context.js';
@@ -146,7 +146,7 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 /** Whether a live server answers on the data folder's admin socket. */
 function adminAnswers(dir: string): Promise<boolean> {
   return new Promise((done) => {
-    const socket = connect(join(dir, ADMIN_SOCKET));
+    const socket = connect(adminSocketPath(dir));
     socket.on('connect', () => {
       socket.destroy();
       done(true);
