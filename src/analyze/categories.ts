@@ -107,6 +107,9 @@ export function capabilityCategories(key: string): Category[] {
   const [field, cap = ''] = splitKey(key);
   if (field === 'builtins') return builtinCategories(cap);
   if (field === 'globals') return globalCategories(cap);
+  if (field === 'net') return ['network'];
+  if (field === 'fs.read') return ['fs-read'];
+  if (field === 'fs.write') return ['fs-write'];
   if (field === 'native') return ['native'];
   if (field === 'scripts') return ['scripts'];
   return [];

@@ -1,6 +1,6 @@
 // Analyses a whole installed tree: every package copy under node_modules, in parallel, merged by name.
 import { join } from 'node:path';
-import { describeEntry, gained, normalizeEntry, type PackagePolicy } from '../policy/index.js';
+import { describeEntry, gained, normalizeEntry, unionEntries, type PackagePolicy } from '../policy/index.js';
 import { communityDeclarations } from './community.js';
 import { FactsCache } from './cache.js';
 import { analyzeCopy, simplify, type CopyAnalysis, type CopyContext } from './package.js';
@@ -187,5 +187,7 @@ export function union(entries: PackagePolicy[]): PackagePolicy {
   }
   out.builtins = simplify(out.builtins!);
   out.globals = simplify(out.globals!);
+  // A copy that can reach any host (or path) makes the name unrestricted; one that cannot connect at all adds nothing.
+  Object.assign(out, unionEntries(entries));
   return normalizeEntry(out);
 }
