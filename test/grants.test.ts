@@ -185,7 +185,16 @@ describe('gained hosts and paths', () => {
   it('losing the restriction (hosts no longer known) gains every host; gaining one where there was none shows the hosts', () => {
     assert.deepEqual(describeEntry(gained(web3, { builtins: ['https.request'] })), ['net:*']);
     assert.deepEqual(describeEntry(gained({}, web3)), ['builtins:https.request', 'net:api.mainnet-beta.solana.com']);
-    assert.deepEqual(gained({ builtins: ['https'] }, web3), {}, 'an unrestricted base covers every host');
+  });
+
+  it('a host named anew is gained even where any host was allowed (inference keeps named hosts beside "*")', () => {
+    const open = { builtins: ['https.request'], net: ['*', 'api.mainnet-beta.solana.com'] };
+    assert.deepEqual(gained(open, open), {});
+    assert.deepEqual(describeEntry(gained(open, { ...open, net: ['*', 'api.mainnet-beta.solana.com', 'collector.evil.example'] })), ['net:collector.evil.example']);
+    assert.deepEqual(describeEntry(gained({ builtins: ['https'] }, web3)), ['net:api.mainnet-beta.solana.com'], 'no field at all named no host');
+    assert.deepEqual(describeEntry(gained(web3, open)), ['net:*'], 'opening up is gained');
+    assert.deepEqual(gained(open, web3), {}, 'narrowing is not');
+    assert.deepEqual(normalizeEntry({ builtins: ['http'], net: ['*'] }), { builtins: ['http'] }, 'a lone "*" is no restriction at all');
   });
 
   it('a wider path, or write where there was read, is gained', () => {
@@ -201,7 +210,8 @@ describe('gained hosts and paths', () => {
 describe('joining copies, declarations and community additions', () => {
   it('is unrestricted when one copy reaches any host, and joins the hosts of the others', () => {
     assert.deepEqual(union([{ builtins: ['http.get'], net: ['a.com'] }, { builtins: ['https.get'], net: ['b.com'] }]).net, ['a.com', 'b.com']);
-    assert.equal(union([{ builtins: ['http.get'], net: ['a.com'] }, { builtins: ['https.get'] }]).net, undefined);
+    assert.deepEqual(union([{ builtins: ['http.get'], net: ['a.com'] }, { builtins: ['https.get'] }]).net, ['*', 'a.com'], 'any host, a.com on record');
+    assert.equal(union([{ builtins: ['http.get'] }, { builtins: ['https.get'] }]).net, undefined);
     assert.deepEqual(union([{ builtins: ['http.get'], net: ['a.com'] }, { builtins: ['path.join'] }]).net, ['a.com'], 'a copy without network adds nothing');
     assert.deepEqual(union([{ builtins: ['fs.readFileSync'], fs: { read: ['$package'] } }, { files: ['x.js'] }]).fs, { read: ['$package'] });
   });

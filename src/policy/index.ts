@@ -14,5 +14,6 @@ export { validatePolicy, checkEntry, problemsToError, type Problem } from './sch
 export { serializePolicy, readPolicy, requirePolicy, writePolicy, parseJsonFile, policyPath } from './io.js';
 export { builtinModuleOf, isKnownBuiltin, parseBuiltinCapability, packageNameOf, isValidPackageName, isValidGlobal, isValidAppFile, matchesAppFile } from './names.js';
 export { readLock, writeLock, serializeLock, validateLock, lockPath, type Lock, type LockRecord, type PublisherRecord, type PublisherPin, type ProvenanceIdentity } from './lock.js';
-export { mergePolicy, mergeRestriction, describeEntry, isEmptyChange, type MergeResult, type EntryChange } from './merge.js';
+export { mergePolicy, mergeRestriction, describeEntry, describeReach, isEmptyChange, type MergeResult, type EntryChange } from './merge.js';
 export { AMBIENT, INTRINSICS, GLOBAL_OBJECT_NAMES } from './ambient.js';
+export { FS_CALLS, FS_PASS, FS_STREAMS, flagsAccess, type FsCall, type FsPathArg } from './fs-calls.js';

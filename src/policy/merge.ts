@@ -33,7 +33,8 @@ function hostLines(e: PackagePolicy): string[] {
 function pathLines(e: PackagePolicy): string[] {
   const scope = pathScope(e);
   if (scope === null) return [];
-  if (scope === ANY) return [usesFsWrite(e) ? `write:${ANY}` : `read:${ANY}`];
+  // Any path is any path, whether the built-ins only read or also write (their own lines say which).
+  if (scope === ANY) return [`read:${ANY}`];
   const lines = [...scope.read.map((p) => `read:${p}`), ...scope.write.map((p) => `write:${p}`)];
   return lines.length ? lines : [`read:${NONE}`];
 }
@@ -119,6 +120,17 @@ function describe(entry: PackagePolicy): string[] {
     if (!read.length && !write.length) out.push(`fs.read:${NONE}`);
   }
   for (const f of FLAG_FIELDS) if (entry[f]) out.push(f);
+  return out;
+}
+
+/**
+ * describeEntry, plus what an absent `net` or `fs` means for a package that uses the network or files:
+ * "net:*" (any host), "fs.read:*" or "fs.write:*" (any path). For showing an entry whole (explain, report).
+ */
+export function describeReach(entry: PackagePolicy): string[] {
+  const out = describe(entry);
+  if (!entry.net && hostScope(entry) === ANY) out.push(`net:${ANY}`);
+  if (!entry.fs && pathScope(entry) === ANY) out.push(usesFsWrite(entry) ? `fs.write:${ANY}` : `fs.read:${ANY}`);
   return out;
 }
 

@@ -52,7 +52,8 @@ export function normalizeEntry(entry: PackagePolicy): PackagePolicy {
     const list = entry[field];
     if (list && list.length > 0) out[field] = [...new Set(list)].sort(compareCapability);
   }
-  if (entry.net) out.net = [...new Set(entry.net)].sort(compareCapability);
+  // A lone "*" (any host) says no more than an absent `net`.
+  if (entry.net && !(entry.net.length === 1 && entry.net[0] === ANY)) out.net = [...new Set(entry.net)].sort(compareCapability);
   if (entry.fs) out.fs = normalizeFs(entry.fs);
   for (const flag of FLAG_FIELDS) if (entry[flag] === true) out[flag] = true;
   return out;
@@ -126,17 +127,23 @@ function parsedPaths(list: readonly string[]): PathGrant[] {
   return list.map(parsePathGrant).filter((p): p is PathGrant => typeof p !== 'string');
 }
 
-/** Host patterns `next` allows that `base` does not: ["*"] when next reaches any host and base did not. */
+/**
+ * Hosts `next` names that `base` does not, and ["*"] when next may reach any host and base could not.
+ * A named host counts even where "*" (or no `net` at all) already allowed it: a package that starts
+ * naming a new host is news for its reviewer, whatever else it may reach.
+ */
 export function gainedHosts(base: PackagePolicy, next: PackagePolicy): string[] {
   const after = hostScope(next);
+  if (after === null) return [];
   const before = hostScope(base);
-  if (after === null || before === ANY) return [];
-  if (after === ANY) return [ANY];
-  const have = parsedHosts(before ?? []);
-  return after.filter((h) => {
+  const anyBefore = before === ANY || (Array.isArray(before) && before.includes(ANY));
+  const anyAfter = after === ANY || after.includes(ANY);
+  const have = parsedHosts(Array.isArray(before) ? before.filter((h) => h !== ANY) : []);
+  const named = (after === ANY ? [] : after.filter((h) => h !== ANY)).filter((h) => {
     const p = parseHostPattern(h);
     return typeof p === 'string' || !have.some((b) => hostPatternCovers(b, p));
   });
+  return anyAfter && !anyBefore ? [ANY, ...named] : named;
 }
 
 /** Paths `next` may read or write that `base` may not; ["*"] when next reaches any path and base did not. */
@@ -180,7 +187,11 @@ export function usesFsWrite(entry: PackagePolicy): boolean {
 export function unionEntries(entries: readonly PackagePolicy[]): Pick<PackagePolicy, 'net' | 'fs'> {
   const out: Pick<PackagePolicy, 'net' | 'fs'> = {};
   const hosts = entries.map(hostScope);
-  if (!hosts.includes(ANY) && hosts.some((h) => h !== null)) out.net = [...new Set(hosts.flatMap((h) => (h === null || h === ANY ? [] : h)))];
+  const named = [...new Set(hosts.flatMap((h) => (h === null || h === ANY ? [] : h)))];
+  // One that may reach any host makes the name unrestricted; the hosts the others name stay on record beside "*".
+  if (hosts.includes(ANY)) {
+    if (named.some((h) => h !== ANY)) out.net = [ANY, ...named.filter((h) => h !== ANY)];
+  } else if (hosts.some((h) => h !== null)) out.net = named;
   const paths = entries.map(pathScope);
   if (!paths.includes(ANY) && paths.some((p) => p !== null)) {
     out.fs = {

@@ -8,6 +8,7 @@
 // packsec's own loader never goes through any of this: only packages' facades and those shared classes do.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { FS_CALLS as SPECS, FS_PASS as PASS, FS_STREAMS as STREAMS, flagsAccess, type FsCall as Spec } from '../policy/index.js';
 import { gatedConstructor, gateConstructorOf, gateMethod, named } from './gates.js';
 import { absolute, type Access, type GateInfo, type Reach } from './reach.js';
 
@@ -19,67 +20,6 @@ const nodeRequire = createRequire(import.meta.url);
 const NONE: GateInfo = { expected: [] };
 const STREAM_GATE: GateInfo = { expected: ['node:internal/fs/streams', 'node:internal/fs/utils'] };
 const WATCH_GATE: GateInfo = { expected: ['node:fs', 'node:internal/fs/watchers', 'node:internal/fs/recursive_watch'] };
-
-/** One path argument: where it is, the access it needs, and whether its last component is followed if a link. */
-interface PathArg {
-  i: number;
-  access: Access | 'flags';
-  follow: boolean;
-  /** A number there is a file descriptor. */
-  fd?: boolean;
-  /** symlink's target: resolved against the new link's folder (argument `of`). */
-  targetOf?: number;
-}
-
-interface Spec {
-  paths?: PathArg[];
-  /** A file descriptor argument (fd functions). */
-  fd?: { i: number; access: Access; close?: boolean };
-  /** open: record the descriptor it returns. */
-  opens?: boolean;
-}
-
-const read = (follow = true): Spec => ({ paths: [{ i: 0, access: 'read', follow }] });
-const write = (follow = true): Spec => ({ paths: [{ i: 0, access: 'write', follow }] });
-
-const SPECS: Record<string, Spec> = {
-  access: read(), exists: read(), stat: read(), statfs: read(), opendir: read(), readdir: read(), realpath: read(),
-  watch: read(), watchFile: read(), unwatchFile: read(), openAsBlob: read(),
-  lstat: read(false), readlink: read(false),
-  readFile: { paths: [{ i: 0, access: 'read', follow: true, fd: true }] },
-  writeFile: { paths: [{ i: 0, access: 'write', follow: true, fd: true }] },
-  appendFile: { paths: [{ i: 0, access: 'write', follow: true, fd: true }] },
-  truncate: { paths: [{ i: 0, access: 'write', follow: true, fd: true }] },
-  chmod: write(), chown: write(), utimes: write(), mkdir: write(),
-  lchmod: write(false), lchown: write(false), lutimes: write(false), rm: write(false), rmdir: write(false), unlink: write(false),
-  mkdtemp: write(false), mkdtempDisposable: write(false),
-  open: { paths: [{ i: 0, access: 'flags', follow: true }], opens: true },
-  rename: { paths: [{ i: 0, access: 'write', follow: false }, { i: 1, access: 'write', follow: false }] },
-  copyFile: { paths: [{ i: 0, access: 'read', follow: true }, { i: 1, access: 'write', follow: true }] },
-  cp: { paths: [{ i: 0, access: 'read', follow: true }, { i: 1, access: 'write', follow: true }] },
-  // A hard link writes through to the file it links: both ends need write access.
-  link: { paths: [{ i: 0, access: 'write', follow: false }, { i: 1, access: 'write', follow: false }] },
-  // A symlink needs write where it is made and read where it points.
-  symlink: { paths: [{ i: 1, access: 'write', follow: false }, { i: 0, access: 'read', follow: true, targetOf: 1 }] },
-  close: { fd: { i: 0, access: 'read', close: true } },
-  fstat: { fd: { i: 0, access: 'read' } }, read: { fd: { i: 0, access: 'read' } }, readv: { fd: { i: 0, access: 'read' } },
-  write: { fd: { i: 0, access: 'write' } }, writev: { fd: { i: 0, access: 'write' } }, fsync: { fd: { i: 0, access: 'write' } },
-  fdatasync: { fd: { i: 0, access: 'write' } }, ftruncate: { fd: { i: 0, access: 'write' } }, futimes: { fd: { i: 0, access: 'write' } },
-  fchmod: { fd: { i: 0, access: 'write' } }, fchown: { fd: { i: 0, access: 'write' } },
-};
-// Exports that take no path: data, classes of results, internals of Node's own.
-const PASS = new Set(['Dir', 'Dirent', 'Stats', 'StatWatcher', 'FSWatcher', 'constants', 'F_OK', 'R_OK', 'W_OK', 'X_OK', '_toUnixTimestamp']);
-const STREAMS = new Set(['createReadStream', 'createWriteStream', 'ReadStream', 'WriteStream', 'FileReadStream', 'FileWriteStream']);
-
-/** Whether open flags ask for more than reading. */
-export function flagsAccess(flags: unknown): Access {
-  if (flags === undefined || flags === null || typeof flags === 'function') return 'read';
-  if (typeof flags === 'number') {
-    const { O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, O_APPEND } = (nodeRequire('node:fs') as typeof import('node:fs')).constants;
-    return flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND) ? 'write' : 'read';
-  }
-  return /[wa+]/.test(String(flags)) ? 'write' : 'read';
-}
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 

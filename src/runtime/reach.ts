@@ -88,7 +88,7 @@ export class Reach {
     private readonly o: ReachOptions,
   ) {
     const entries = Object.values(policy.packages);
-    this.netActive = entries.some((e) => e.net !== undefined && e.trust !== 'full');
+    this.netActive = entries.some((e) => e.net !== undefined && !e.net.includes('*') && e.trust !== 'full');
     this.fsActive = entries.some((e) => e.fs !== undefined && e.trust !== 'full');
     this.bases = { $project: real(o.projectDir), $tmp: real(tmpdir()), $home: real(homedir()) };
   }
@@ -105,7 +105,8 @@ export class Reach {
     const grants = (list: string[] | undefined) => (list ?? []).map(parsePathGrant).filter((x): x is PathGrant => typeof x !== 'string');
     p = {
       name,
-      hosts: e?.net ? patterns : null,
+      // "*" (any host) restricts nothing; the hosts beside it are only a record of what inference saw.
+      hosts: e?.net && !e.net.includes('*') ? patterns : null,
       sockets: patterns.flatMap((x) => (x.kind === 'unix' ? [x.path] : [])),
       paths: e?.fs ? { read: grants(e.fs.read), write: grants(e.fs.write) } : null,
       trusted: e?.trust === 'full',
