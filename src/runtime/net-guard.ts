@@ -64,9 +64,9 @@ export class NetGuard {
     const guard = this;
     const Socket = this.net.Socket;
     gateMethod(reach, 'net', Socket.prototype, 'connect', (original, readers) => named(function connect(this: unknown, ...args: unknown[]) {
-      const { options, cb } = guard.checkSocketConnect(args, null, connect, SOCKET_GATE, readers);
+      const checked = guard.checkSocketConnect(args, null, connect, SOCKET_GATE, readers);
       // What was checked is what connects: a getter on the options cannot answer differently later.
-      return original.apply(this, guard.normalizedArgs(options, cb));
+      return original.apply(this, checked ? guard.normalizedArgs(checked.options, checked.cb) : args);
     }, original));
     gateConstructorOf(Socket, gatedConstructor(Socket, (args, self) => {
       const o = args[0];
@@ -89,7 +89,7 @@ export class NetGuard {
       const given = typeof options === 'string' ? { host: options, port: rest[0] } : isObject(options) ? options : {};
       const effective = { ...given, ...(isObject(self?.options) ? self.options : {}) };
       const carried = isObject(req) ? requestOwners.get(req) : undefined;
-      const owners = guard.checkOptions(effective, null, addRequest_, CLIENT_GATE, carried ?? null, self?.defaultPort ?? null);
+      const owners = guard.checkOptions(effective, null, addRequest_, CLIENT_GATE, carried ?? null, self?.defaultPort ?? null, true);
       if (isObject(req) && owners.length) requestOwners.set(req, [...new Set([...(carried ?? []), ...owners])]);
       return reach.withOwners(isObject(req) ? requestOwners.get(req) : null, () => addRequest.call(this, req, typeof options === 'string' ? options : given, ...rest));
     }, addRequest);
@@ -150,17 +150,17 @@ export class NetGuard {
    * and callback to pass on: a restricted connection drops a lookup function of its own (it could
    * answer anything for an allowed name; Node's resolver answers instead).
    */
-  checkSocketConnect(args: unknown[], holder: string | null, skip: Function, gate: GateInfo, extra: readonly string[] | null): { options: Options; cb: unknown; changed: boolean } {
+  checkSocketConnect(args: unknown[], holder: string | null, skip: Function, gate: GateInfo, extra: readonly string[] | null): { options: Options; cb: unknown } | null {
+    const charge = this.reach.owners('net', holder, skip, gate, extra ?? undefined);
+    // Nobody restricted is involved: the call goes on exactly as made.
+    if (!charge.owners.length && !charge.unattributed) return null;
     const mark = this.normalizedMark;
     const normalized = Array.isArray(args[0]) && mark && (args[0] as unknown as Record<symbol, unknown>)[mark] ? (args[0] as unknown[]) : this.net._normalizeArgs(args);
     let options = isObject(normalized[0]) ? { ...normalized[0] } : {};
-    const owners = this.checkOptions(options, holder, skip, gate, extra, null);
-    let changed = false;
-    if (owners.length && typeof options.lookup === 'function') {
-      options = { ...options, lookup: undefined };
-      changed = true;
-    }
-    return { options, cb: normalized[1], changed };
+    this.allowOptions(charge, options, null);
+    // In warn mode the call goes through as made.
+    if (charge.owners.length && typeof options.lookup === 'function' && !this.reach.warn) options = { ...options, lookup: undefined };
+    return { options, cb: normalized[1] };
   }
 
   /** The arguments for Socket.prototype.connect, pre-normalised as Node's own callers pass them. */
@@ -174,15 +174,25 @@ export class NetGuard {
    * Checks connection options (host and port, or a unix socket path) and returns the restricted
    * packages the connection was charged to.
    */
-  checkOptions(o: Options, holder: string | null, skip: Function, gate: GateInfo | null, extra: readonly string[] | null, defaultPort: number | null): string[] {
-    const path = o.path ?? o.socketPath;
+  checkOptions(o: Options, holder: string | null, skip: Function, gate: GateInfo | null, extra: readonly string[] | null, defaultPort: number | null, http = false): string[] {
+    const charge = this.reach.owners('net', holder, skip, gate, extra ?? undefined);
+    if (!charge.owners.length && !charge.unattributed) return [];
+    this.allowOptions(charge, o, defaultPort, holder, skip, gate, extra, http);
+    return charge.owners;
+  }
+
+  /**
+   * Judges connection options for a charge already made. In an HTTP request's options `path` is the
+   * request's path and `socketPath` the unix socket; in a socket's, `path` is the socket.
+   */
+  private allowOptions(charge: { owners: string[]; unattributed: boolean }, o: Options, defaultPort: number | null, holder: string | null = null, skip?: Function, gate?: GateInfo | null, extra?: readonly string[] | null, http = false): void {
+    const path = http ? o.socketPath : o.path ?? o.socketPath;
     if (typeof path === 'string' && path !== '') {
-      this.reach.checkSocketPath(holder, path, skip, gate, extra ?? undefined);
-      return this.reach.owners('net', holder, skip, null, extra ?? undefined).owners;
+      this.reach.allowSocket(charge, path, holder, skip ?? this.allowOptions, gate ?? null, extra ?? undefined);
+      return;
     }
     const host = stripBrackets(String(o.hostname ?? o.host ?? 'localhost'));
-    const port = portOf(o.port, defaultPort);
-    return this.reach.checkHost(holder, host || 'localhost', port, skip, gate, extra ?? undefined);
+    this.reach.allowHost(charge, host || 'localhost', portOf(o.port, defaultPort));
   }
 
   checkAdopt(holder: string | null, skip: Function, gate: GateInfo, fd: unknown, extra?: readonly string[] | null): void {
@@ -203,14 +213,14 @@ export class NetGuard {
     const agent = options.agent as { defaultPort?: number; options?: Options } | undefined | false;
     const merged = isObject(agent) && isObject(agent.options) ? { ...options, ...agent.options } : options;
     const port = isObject(agent) && typeof agent.defaultPort === 'number' ? agent.defaultPort : typeof options.defaultPort === 'number' ? options.defaultPort : merged.protocol === 'https:' ? 443 : defaultPort;
-    return this.checkOptions(merged, holder, skip, gate, null, port);
+    return this.checkOptions(merged, holder, skip, gate, null, port, true);
   }
 
   private datagramOptions(args: unknown[], holder: string | null, skip: Function, gate: GateInfo): unknown[] {
     const o = args[0];
     if (!isObject(o) || typeof o.lookup !== 'function') return args;
     const { owners } = this.reach.owners('net', holder, skip, gate);
-    return owners.length ? [{ ...o, lookup: undefined }, ...args.slice(1)] : args;
+    return owners.length && !this.reach.warn ? [{ ...o, lookup: undefined }, ...args.slice(1)] : args;
   }
 
   /** send(msg[, offset, length], port[, address][, cb]), sendto, connect(port[, address][, cb]). */
@@ -293,7 +303,9 @@ export class NetGuard {
     }
     if (module === 'net' && (name === 'connect' || name === 'createConnection')) {
       return named(function connect(this: unknown, ...args: unknown[]) {
-        const { options, cb } = guard.checkSocketConnect(args, holder, connect, NONE, null);
+        const checked = guard.checkSocketConnect(args, holder, connect, NONE, null);
+        if (!checked) return reach.withOwners([holder], () => fn.apply(this, args));
+        const { options, cb } = checked;
         if (options.fd !== undefined || options.handle !== undefined) guard.checkAdopt(holder, connect, NONE, options.fd);
         return reach.withOwners([holder], () => fn.apply(this, typeof cb === 'function' ? [options, cb] : [options]));
       }, fn);
@@ -314,7 +326,7 @@ export class NetGuard {
         let pass: Options = options;
         if (options.socket === undefined) {
           const owners = guard.checkOptions(options, holder, connect, NONE, null, 443);
-          if (owners.length && typeof options.lookup === 'function') pass = { ...options, lookup: undefined };
+          if (owners.length && typeof options.lookup === 'function' && !reach.warn) pass = { ...options, lookup: undefined };
         }
         const cb = normalized[1];
         return reach.withOwners([holder], () => fn.apply(this, typeof cb === 'function' ? [pass, cb] : [pass]));
@@ -324,7 +336,7 @@ export class NetGuard {
       const defaultPort = module === 'https' ? 443 : 80;
       return named(function request(this: unknown, ...args: unknown[]) {
         const owners = guard.checkRequestArgs(args, holder, request, NONE, defaultPort);
-        const pass = owners.length ? guard.withoutLookup(args) : args;
+        const pass = owners.length && !reach.warn ? guard.withoutLookup(args) : args;
         const req = reach.withOwners([holder], () => fn.apply(this, pass));
         if (isObject(req) && owners.length) requestOwners.set(req, [...new Set([...(requestOwners.get(req) ?? []), ...owners])]);
         return req;

@@ -319,8 +319,14 @@ export class Reach {
    */
   checkSocketPath(holder: string | null, path: string, skip: Function, gate: GateInfo | null = null, extra?: readonly string[]): string[] {
     if (!this.netActive && !this.fsActive) return [];
-    const target = this.realTarget(absolute(path), true);
     const net = this.netActive ? this.owners('net', holder, skip, gate, extra) : { owners: [], unattributed: false };
+    this.allowSocket(net, path, holder, skip, gate, extra);
+    return net.owners;
+  }
+
+  /** Judges a unix socket path for a `net` charge already made (and charges `fs` for it where paths are restricted). */
+  allowSocket(net: { owners: string[]; unattributed: boolean }, path: string, holder: string | null, skip: Function, gate: GateInfo | null, extra?: readonly string[]): void {
+    const target = this.realTarget(absolute(path), true);
     const allowsNet = (n: string) => this.resolvedOf(this.entry(n)).sockets.some((d) => pathInside(target, d, CASE_INSENSITIVE));
     for (const n of net.owners) {
       if (!allowsNet(n)) this.monitor.deny({ package: n, kind: 'net', capability: `unix:${this.suggest(n, target)}`, detail: `connect to the unix socket ${target}` });
@@ -330,7 +336,6 @@ export class Reach {
       if (blocking.length) this.denyUnattributed('net', `connect to the unix socket ${target}`, blocking);
     }
     if (this.fsActive) this.judge(this.owners('fs', holder, skip, gate, extra), target, 'write');
-    return net.owners;
   }
 
   // ---------------------------------------------------------------- paths
