@@ -574,6 +574,8 @@ class FileAnalysis {
 
   /** Hosts and paths a use of a network or fs capability names (or leaves open). */
   private reach(value: Value, node: Node, context: UseContext): void {
+    // `typeof http.get` tests for a function; it calls nothing.
+    if (node.parent?.type === 'UnaryExpression' && node.parent.operator === 'typeof') return;
     if (value.kind === 'builtin') {
       if (NET_MODULES.has(value.module)) this.netUse(value, node, context);
       else if (value.module === 'fs' || value.module === 'fs/promises') this.fsUse(value, node, context);
@@ -706,9 +708,10 @@ class FileAnalysis {
     const spec = FS_CALLS[exp.replace(/Sync$/, '')];
     if (!spec) return unknown('write');
     if (spec.fd) {
-      // A literal 0, 1 or 2 is a standard stream; any other descriptor could be any file.
+      // A literal 0, 1 or 2 is a standard stream, a name holding what fs.openSync returned is a file
+      // whose path that call names; any other descriptor could be any file.
       const fd = evalNumber(args[spec.fd.i], this.evalCtx);
-      if (fd === null || fd > 2) unknown(spec.fd.access);
+      if (!this.openedHere(args[spec.fd.i]) && (fd === null || fd > 2)) unknown(spec.fd.access);
     }
     for (const p of spec.paths ?? []) {
       if (p.targetOf !== undefined) continue;
@@ -720,6 +723,15 @@ class FileAnalysis {
     // symlink's target: where it points must be readable.
     const target = spec.paths?.find((p) => p.targetOf !== undefined);
     if (target) this.pathArgument(call, args[target.i], 'read', via);
+  }
+
+  /** Whether a descriptor argument is a constant holding the result of fs.openSync (whose path is judged there). */
+  private openedHere(arg: Node | undefined): boolean {
+    if (arg?.type !== 'Identifier') return false;
+    const init = this.constInit(arg);
+    if (init?.type !== 'CallExpression') return false;
+    const v = this.valueOf(init.callee as Node);
+    return v?.kind === 'builtin' && (v.module === 'fs' && v.path.join('.') === 'openSync');
   }
 
   private pathArgument(call: Node, arg: Node | undefined, access: 'read' | 'write', via: string): void {
