@@ -42,6 +42,8 @@ export interface Attribution {
   unknown: boolean;
   /** The first frame that is not packsec's own: 'app', 'package', 'unknown', a Node file ('node:net'), or 'none'. */
   caller: string;
+  /** Whether the walk ended at a frame of the app (what lies below it is the app's doing). */
+  app?: boolean;
 }
 
 /** A shared gate: which of Node's own files call it in ordinary use (any other caller is unattributed). */
@@ -142,28 +144,44 @@ export class Reach {
 
   // ---------------------------------------------------------------- who is calling
 
-  /** Walks the stack above `skip` (a packsec function, left out with everything above it). */
+  /**
+   * Walks the stack above `skip` (a packsec function, left out with everything above it). Most calls
+   * reach the app's own code within a few frames, so a short stack is taken first and the whole one
+   * only when the short one ends before any frame of the app.
+   */
   attribution(skip: Function): Attribution {
+    const short = this.frames(skip, 12);
+    const out = this.walk(short);
+    if (out.app || short.length < 12) return out;
+    return this.walk(this.frames(skip, Infinity));
+  }
+
+  private frames(skip: Function, limit: number): CallSite[] {
     const E = this.o.Error as ErrorConstructor & { prepareStackTrace?: unknown };
     const savedPrepare = E.prepareStackTrace;
     const savedLimit = E.stackTraceLimit;
-    let sites: CallSite[] = [];
     try {
       E.prepareStackTrace = (_e: Error, s: CallSite[]) => s;
-      E.stackTraceLimit = Infinity;
+      E.stackTraceLimit = limit;
       const holder: { stack?: CallSite[] } = {};
       E.captureStackTrace(holder, skip);
-      sites = Array.isArray(holder.stack) ? holder.stack : [];
+      return Array.isArray(holder.stack) ? holder.stack : [];
     } finally {
       E.prepareStackTrace = savedPrepare;
       E.stackTraceLimit = savedLimit;
     }
+  }
+
+  private walk(sites: CallSite[]): Attribution {
     const out: Attribution = { packages: [], unknown: false, caller: 'none' };
     for (const site of sites) {
       const kind = this.classify(site);
       if (kind === null) continue;
       if (out.caller === 'none') out.caller = kind.startsWith('node:') ? kind : kind === 'app' ? 'app' : kind === '\0unknown' ? 'unknown' : 'package';
-      if (kind === 'app') break;
+      if (kind === 'app') {
+        out.app = true;
+        break;
+      }
       if (kind.startsWith('node:')) continue;
       if (kind === '\0unknown') {
         out.unknown = true;
@@ -254,6 +272,9 @@ export class Reach {
     for (const n of extra ?? []) add(n);
     for (const n of this.ambientOwners ?? []) add(n);
     if (!this.live(kind)) return { owners, unattributed: false };
+    // The stack can only add a restricted package that has run; when those are all charged already
+    // (a tree with one restricted package, calling through its own facade), it is not looked at.
+    if (holder !== null && this.loadedRestricted(kind).every((n) => owners.includes(n))) return { owners, unattributed: false };
     const a = this.attribution(skip);
     for (const n of a.packages) add(n);
     let unattributed = a.unknown;
@@ -264,17 +285,20 @@ export class Reach {
   }
 
   /** Every loaded package with a restriction of `kind` (what unattributed code is held to). */
-  private loadedRestricted(kind: GrantKind): string[] {
-    const out: string[] = [];
-    for (const p of this.packages.values()) if (this.restricts(kind, p.name) && (p.roots.size > 0 || this.contexts.has(p.name))) out.push(p.name);
-    return out;
+  private loadedRestricted(kind: GrantKind): readonly string[] {
+    return this.loaded[kind];
   }
 
+  /** Restricted packages whose code has been set up to run, by kind (a package's code runs only after its context is made). */
+  private readonly loaded: Record<GrantKind, string[]> = { net: [], fs: [] };
   private readonly contexts = new Set<string>();
 
   /** Called when a package's context is made: it counts as loaded from then on. */
   noteContext(name: string): void {
-    this.contexts.add(name);
+    if (!this.contexts.has(name)) {
+      this.contexts.add(name);
+      for (const kind of ['net', 'fs'] as const) if (this.restricts(kind, name)) this.loaded[kind].push(name);
+    }
     this.noteLoaded(name);
   }
 
@@ -346,8 +370,10 @@ export class Reach {
    */
   private resolvedOf(p: PackageReach): { read: string[]; write: string[]; sockets: string[] } {
     if (p.resolved && p.resolved.key === this.rootsVersion) return p.resolved;
+    // Before any file of it was seen (it runs as a child's entry, say), a package's folder is where npm puts it.
+    const roots = p.roots.size ? [...p.roots] : [real(`${this.o.projectDir}/node_modules/${p.name}`)];
     const expand = (g: PathGrant): string[] => {
-      const bases = g.base === '$package' ? [...p.roots] : g.base === '/' ? ['/'] : [this.bases[g.base]];
+      const bases = g.base === '$package' ? roots : g.base === '/' ? ['/'] : [this.bases[g.base]];
       return bases.map((b) => {
         const joined = g.rest ? (b.endsWith('/') ? b + g.rest : `${b}/${g.rest}`) : b;
         return real(joined);
