@@ -21,6 +21,8 @@ const AGENT_GATE: GateInfo = { expected: ['node:_http_agent', 'node:https'] };
 const CLIENT_GATE: GateInfo = { expected: ['node:_http_client', 'node:http', 'node:https'] };
 const DGRAM_GATE: GateInfo = { expected: ['node:dgram', 'node:internal/dgram'] };
 const DNS_GATE: GateInfo = { expected: ['node:dns', 'node:internal/dns/utils', 'node:internal/dns/promises', 'node:internal/dns/callback_resolver'] };
+const TCP_GATE: GateInfo = { expected: ['node:net'] };
+const UDP_GATE: GateInfo = { expected: ['node:dgram', 'node:internal/dgram'] };
 const NONE: GateInfo = { expected: [] };
 
 const DNS_QUERIES = ['resolve', 'resolveAny', 'resolve4', 'resolve6', 'resolveCaa', 'resolveCname', 'resolveMx', 'resolveNaptr', 'resolveNs', 'resolvePtr', 'resolveSoa', 'resolveSrv', 'resolveTxt', 'resolveTlsa'];
@@ -118,6 +120,14 @@ export class NetGuard {
       if (typeof Dgram.prototype[key] !== 'function') continue;
       gateMethod(reach, 'net', Dgram.prototype, key, (original, readers) => named(function dgram(this: unknown, ...args: unknown[]) {
         guard.checkDatagram(this, key, args, null, dgram, DGRAM_GATE, readers);
+        // Node calls a send callback as a method of its request object (the binding's SendWrap), which
+        // would hand a package what it takes to send from the socket's handle unchecked: it gets the socket.
+        const last = args.length - 1;
+        const cb = args[last];
+        if (key.startsWith('send') && typeof cb === 'function') {
+          const socket = this;
+          args = [...args.slice(0, last), function (this: unknown, ...a: unknown[]) { return (cb as Fn).apply(socket, a); }];
+        }
         return original.apply(this, args);
       }, original));
     }
@@ -130,6 +140,8 @@ export class NetGuard {
     }
     gateConstructorOf(Dgram, gatedConstructor(Dgram, (args, self) => guard.datagramOptions(args, null, self, NONE)));
 
+    this.installHandles();
+
     const resolvers = [this.dns.Resolver, this.dns.promises.Resolver] as unknown as { prototype: Record<string, Fn> }[];
     for (const R of resolvers) {
       for (const key of [...DNS_QUERIES, 'reverse', 'setServers']) {
@@ -137,6 +149,56 @@ export class NetGuard {
         const owner = Object.prototype.hasOwnProperty.call(R.prototype, key) ? R.prototype : Object.getPrototypeOf(R.prototype) as Record<string, Fn>;
         gateMethod(reach, 'net', owner, key, (original, readers) => named(function query(this: unknown, ...args: unknown[]) {
           guard.checkDns(key, args, null, query, DNS_GATE, readers);
+          return original.apply(this, args);
+        }, original));
+      }
+    }
+  }
+
+  /**
+   * Node's socket handles (the bindings under net and dgram) are reachable from any socket (its
+   * `_handle`): their connect and send take an address and are checked like the sockets' own.
+   */
+  private installHandles(): void {
+    const reach = this.reach;
+    const binding = (name: string): Record<string, { prototype: object }> | null => {
+      try {
+        return (process as unknown as { binding(n: string): Record<string, { prototype: object }> }).binding(name);
+      } catch {
+        return null;
+      }
+    };
+    const tcp = binding('tcp_wrap')?.TCP?.prototype;
+    const pipe = binding('pipe_wrap')?.Pipe?.prototype;
+    const udp = binding('udp_wrap')?.UDP?.prototype;
+    const checkAddress = (address: unknown, port: unknown, skip: Function, gate: GateInfo, readers: readonly string[] | null, verb: string) => {
+      reach.checkHost(null, String(address), portOf(port, null), skip, gate, readers ?? undefined, verb);
+    };
+    if (tcp) {
+      for (const key of ['connect', 'connect6']) {
+        gateMethod(reach, 'net', tcp, key, (original, readers) => named(function connect(this: unknown, ...args: unknown[]) {
+          checkAddress(args[1], args[2], connect, TCP_GATE, readers, 'connect to');
+          return original.apply(this, args);
+        }, original));
+      }
+    }
+    if (pipe) {
+      gateMethod(reach, 'net', pipe, 'connect', (original, readers) => named(function connect(this: unknown, ...args: unknown[]) {
+        if (typeof args[1] === 'string') reach.checkSocketPath(null, args[1], connect, TCP_GATE, readers ?? undefined);
+        return original.apply(this, args);
+      }, original));
+    }
+    if (udp) {
+      for (const key of ['send', 'send6']) {
+        gateMethod(reach, 'net', udp, key, (original, readers) => named(function send(this: unknown, ...args: unknown[]) {
+          // send(req, list, count, port, address, hasCallback); a connected socket's send(req, list, count, hasCallback).
+          if (args.length >= 6) checkAddress(args[4], args[3], send, UDP_GATE, readers, 'send to');
+          return original.apply(this, args);
+        }, original));
+      }
+      for (const key of ['connect', 'connect6']) {
+        gateMethod(reach, 'net', udp, key, (original, readers) => named(function connect(this: unknown, ...args: unknown[]) {
+          checkAddress(args[0], args[1], connect, UDP_GATE, readers, 'send to');
           return original.apply(this, args);
         }, original));
       }
