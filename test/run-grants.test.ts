@@ -319,6 +319,39 @@ describe('packsec run: file paths', () => {
     assert.equal(r.result.upper, process.platform === 'linux' ? 'PACKSEC_DENIED' : 'UPPER');
   });
 
+  it('checks node:sqlite databases and node:wasi preopened folders, which open files without fs', () => {
+    const sqlite = (() => {
+      try {
+        return process.getBuiltinModule?.('node:sqlite') !== undefined;
+      } catch {
+        return false;
+      }
+    })();
+    const dir = project({
+      ...pkg('db'),
+      'node_modules/db/index.js': [
+        "const { WASI } = require('node:wasi');",
+        "const t = (f) => { try { f(); return 'ok'; } catch (e) { return e.code; } };",
+        'module.exports = (p) => {',
+        "  const r = { wasiOwn: t(() => new WASI({ version: 'preview1', preopens: { '/': __dirname } })), wasiRoot: t(() => new WASI({ version: 'preview1', preopens: { '/': '/' } })) };",
+        ...(sqlite ? [
+          "  const { DatabaseSync } = require('node:sqlite');",
+          "  r.dbOther = t(() => new DatabaseSync(p + '/stolen.db').close());",
+          "  r.dbThroughInstance = t(() => { const d = new DatabaseSync(':memory:'); new d.constructor(p + '/x.db').close(); });",
+          "  r.dbMemory = t(() => new DatabaseSync(':memory:').close());",
+        ] : []),
+        '  return r;',
+        '};',
+        '',
+      ].join('\n'),
+      'app.js': "console.log('RESULT ' + JSON.stringify(require('db')(__dirname)));\n",
+    }, (policy) => {
+      policy.packages.db.fs = { write: ['$package'] };
+    });
+    const r = run(dir, ['app.js']);
+    assert.deepEqual(r.result, { wasiOwn: 'ok', wasiRoot: 'PACKSEC_DENIED', ...(sqlite ? { dbOther: 'PACKSEC_DENIED', dbThroughInstance: 'PACKSEC_DENIED', dbMemory: 'ok' } : {}) });
+  });
+
   it('checks ES modules importing fs and fs/promises the same way', () => {
     const dir = project({
       ...pkg('esfiles', { type: 'module', main: 'index.mjs' }),

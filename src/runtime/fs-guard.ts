@@ -246,6 +246,79 @@ export class FsGuard {
     return named(wrapper, fn);
   }
 
+  // ---------------------------------------------------------------- other built-ins that open files
+
+  /**
+   * node:sqlite and node:wasi reach files without fs: a database file (and `backup`'s target), and a
+   * WASI instance's preopened folders. The classes instances lead back to are gated as well.
+   */
+  wrapOther(holder: string, module: string, name: string, value: unknown): unknown {
+    if (typeof value !== 'function') return undefined;
+    const fn = value as Fn;
+    if (module === 'sqlite' && name === 'DatabaseSync') return gatedConstructor(fn, (args, self) => this.databaseArgs(holder, args, self));
+    if (module === 'sqlite' && name === 'backup') {
+      const guard = this;
+      const wrapper = function (this: unknown, ...args: unknown[]): unknown {
+        const charge = guard.charge(holder, wrapper, null);
+        if (charge.owners.length || charge.unattributed) {
+          const abs = pathOf(args[1]);
+          if (abs) {
+            args = [args[0], abs, ...args.slice(2)];
+            guard.reach.judge(charge, guard.reach.realTarget(abs, true), 'write');
+          }
+        }
+        return fn.apply(this, args);
+      };
+      return named(wrapper, fn);
+    }
+    if (module === 'wasi' && name === 'WASI') return gatedConstructor(fn, (args, self) => this.wasiArgs(holder, args, self));
+    return undefined;
+  }
+
+  /** Gates the classes of node:sqlite and node:wasi that instances lead back to, once, before any package gets them. */
+  prepare(module: string, real: object): void {
+    const r = real as Record<string, unknown>;
+    if (module === 'sqlite' && typeof r.DatabaseSync === 'function') this.gateShared(r.DatabaseSync, (args, self) => this.databaseArgs(null, args, self));
+    if (module === 'wasi' && typeof r.WASI === 'function') this.gateShared(r.WASI, (args, self) => this.wasiArgs(null, args, self));
+  }
+
+  private readonly gatedShared = new WeakSet<Function>();
+
+  private gateShared(Real: Function, check: (args: unknown[], self: Function) => unknown[]): void {
+    if (this.gatedShared.has(Real)) return;
+    this.gatedShared.add(Real);
+    gateConstructorOf(Real, gatedConstructor(Real, check));
+  }
+
+  private databaseArgs(holder: string | null, args: unknown[], skip: Function): unknown[] {
+    const charge = this.charge(holder, skip, holder === null ? NONE : null);
+    if (!charge.owners.length && !charge.unattributed) return args;
+    const [location, options] = args;
+    if (location === ':memory:' || location === '' || location === undefined) return args;
+    const abs = pathOf(location);
+    if (abs === undefined || abs === null) {
+      this.reach.refuseUncheckable(charge, 'sqlite.DatabaseSync', 'this location');
+      return args;
+    }
+    const readOnly = isObject(options) && options.readOnly === true;
+    this.reach.judge(charge, this.reach.realTarget(abs, true), readOnly ? 'read' : 'write');
+    return [abs, ...args.slice(1)];
+  }
+
+  private wasiArgs(holder: string | null, args: unknown[], skip: Function): unknown[] {
+    const charge = this.charge(holder, skip, holder === null ? NONE : null);
+    const o = args[0];
+    if ((!charge.owners.length && !charge.unattributed) || !isObject(o) || !isObject(o.preopens)) return args;
+    const preopens: Options = {};
+    for (const [guest, host] of Object.entries(o.preopens)) {
+      const abs = pathOf(host);
+      if (abs === undefined || abs === null) this.reach.refuseUncheckable(charge, 'wasi.WASI', 'a preopened folder');
+      else this.reach.judge(charge, this.reach.realTarget(abs, true), 'write');
+      preopens[guest] = abs ?? host;
+    }
+    return [{ ...o, preopens }, ...args.slice(1)];
+  }
+
   // ---------------------------------------------------------------- streams
 
   private streamExport(holder: string, name: string, fn: Fn): Fn {

@@ -105,6 +105,7 @@ export class Runtime {
       return undefined;
     }
     if (this.netGuard && NET_MODULES.has(module)) return this.netGuard.wrap(ctx.grants.name, module, path, value);
+    if (this.reach.fsActive && (module === 'sqlite' || module === 'wasi')) return this.fsGuard.wrapOther(ctx.grants.name, module, path, value);
     return undefined;
   }
 
@@ -172,6 +173,8 @@ export class Runtime {
     if (module === 'process') facade = ctx.g.process;
     else {
       const real = this.builtinLoader(module);
+      // Classes an instance leads back to are gated before a facade hands them out (and freezes them).
+      if (this.reach.fsActive && (module === 'sqlite' || module === 'wasi')) this.fsGuard.prepare(module, real);
       facade = builtinFacade(real, module, ctx.grants, this.monitor, { wrap: (m, p, v) => this.wrapExport(ctx, m, p, v) });
     }
     ctx.facades.set(module, facade);
