@@ -502,11 +502,13 @@ export class NetGuard {
   socketClassFor(holder: string | null, Real: Function): Function {
     const reach = this.reach;
     return gatedConstructor(Real, (args, self) => {
-      const url = new URL(String(args[0]).replace(/^ws(s?):/i, 'http$1:'));
+      // Read once: what was checked is what connects (an object's toString could answer differently).
+      const text = String(args[0]);
+      const url = new URL(text.replace(/^ws(s?):/i, 'http$1:'));
       if (url.protocol === 'http:' || url.protocol === 'https:') {
         reach.checkHost(holder, stripBrackets(url.hostname), portOf(url.port, url.protocol === 'https:' ? 443 : 80), self, holder === null ? NONE : null);
       }
-      return args;
+      return [text, ...args.slice(1)];
     });
   }
 
