@@ -249,6 +249,9 @@ const p = { project, secret: path.join(project, 'secret.txt'), home: process.env
   const later = files.async(p);
   for (const [k, v] of Object.entries(later)) result[k] = await v;
   result['fsutilFromApp'] = (() => { try { fsutil.read(p.secret); return 'ok'; } catch (e) { return e.code; } })();
+  // The app's own streams, through Node's fs functions and gates, are the app's doing.
+  result['appStream'] = await new Promise((ok) => fs.createReadStream(p.secret).on('data', () => ok('ok')).on('error', (e) => ok(e.code)));
+  result['appWriteStream'] = await new Promise((ok) => { const w = fs.createWriteStream(path.join(project, 'app-out.txt')); w.on('error', (e) => ok(e.code)); w.end('x', () => ok('ok')); });
   result['pwned'] = String(fs.existsSync(path.join(project, 'pwned.txt')) || fs.existsSync(path.join(project, 'pwned-stream.txt')));
   result['important'] = String(fs.existsSync(path.join(project, 'important.txt')));
   console.log('RESULT ' + JSON.stringify(result));
@@ -284,10 +287,12 @@ describe('packsec run: file paths', () => {
     const allowed = ['readOwn', 'readConfig', 'readdirOwn', 'writeOut', 'openOwnRead', 'mkdirOut', 'renameWithin', 'copyOwnToOut', 'symlinkToOwn',
       'fdOfItsOwn', 'fdStdout', 'streamOwn', 'promisesOwn'];
     for (const k of allowed) assert.equal(r.result[k], 'ok', `${k}: ${r.result[k]}\n${r.stderr}`);
-    const denied = Object.keys(r.result).filter((k) => !allowed.includes(k) && !['fsutilFromApp', 'pwned', 'important'].includes(k));
+    const denied = Object.keys(r.result).filter((k) => !allowed.includes(k) && !['fsutilFromApp', 'pwned', 'important', 'appStream', 'appWriteStream'].includes(k));
     assert.ok(denied.length >= 35, denied.join());
     for (const k of denied) assert.equal(r.result[k], 'denied', `${k}: ${r.result[k]}\n${r.stderr}`);
     assert.equal(r.result.fsutilFromApp, 'ok', 'the app may still have another package read for it');
+    assert.equal(r.result.appStream, 'ok');
+    assert.equal(r.result.appWriteStream, 'ok');
     assert.equal(r.result.pwned, 'false');
     assert.equal(r.result.important, 'true');
     assert.doesNotMatch(r.stdout + r.stderr, /PROJECT-SECRET|HOME-SECRET/);

@@ -278,7 +278,9 @@ export class Reach {
     const a = this.attribution(skip);
     for (const n of a.packages) add(n);
     let unattributed = a.unknown;
-    if (gate && holder === null && a.packages.length === 0 && !extra?.length && !this.ambientOwners?.length) {
+    // A gate reached by Node's own code is the app's doing when the app's code is further down the stack;
+    // with nobody's code below, only the callers the gate expects are Node's ordinary work.
+    if (gate && holder === null && a.packages.length === 0 && !a.app && !extra?.length && !this.ambientOwners?.length) {
       unattributed ||= a.caller === 'none' || a.caller === 'unknown' || (a.caller.startsWith('node:') && !gate.expected.includes(a.caller));
     }
     return { owners, unattributed };
