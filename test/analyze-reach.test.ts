@@ -115,6 +115,44 @@ describe('a package\'s net and fs', () => {
     assert.match(p.evidence['fs.read:*']?.[0]?.text ?? '', /^paths: unknown \(computed\) in fs\.readFileSync/);
   });
 
+  it('includes what the packages it loads reach: their hosts join, and one with computed hosts opens it', async () => {
+    const pkgs = (deps: Record<string, string>) => Object.fromEntries(Object.entries(deps).flatMap(([name, code]) => [
+      [`node_modules/${name}/package.json`, { name, version: '1.0.0', main: 'index.js' }], [`node_modules/${name}/index.js`, code]]));
+    const widened = await analyzed({
+      'node_modules/p/index.js': "const sdk = require('sdk');\nmodule.exports = () => [fetch('https://api.example.com'), sdk.login()];\n",
+      ...pkgs({ sdk: "module.exports = { login: () => fetch('https://auth.example.com/token') };\n" }),
+    });
+    assert.deepEqual(widened.entry.net, ['api.example.com', 'auth.example.com']);
+    assert.match(widened.evidence['net:auth.example.com']?.[0]?.text ?? '', /hosts of package sdk, which it loads/);
+    const opened = await analyzed({
+      'node_modules/p/index.js': "const sdk = require('sdk');\nmodule.exports = () => [fetch('https://api.example.com'), sdk.call()];\n",
+      ...pkgs({ sdk: "const more = require('more');\nmodule.exports = { call: () => more() };\n", more: 'module.exports = (u) => fetch(u);\n' }),
+    });
+    assert.deepEqual(opened.entry.net, ['*', 'api.example.com'], 'through sdk, then more');
+    assert.match(opened.evidence['net:*']?.[0]?.text ?? '', /unknown \(computed\) in package more, which it loads/);
+  });
+
+  it('opens fs when a package it loads reads its own folder or computed paths, and joins other paths', async () => {
+    const dep = (name: string, code: string) => ({ [`node_modules/${name}/package.json`]: { name, version: '1.0.0', main: 'index.js' }, [`node_modules/${name}/index.js`]: code });
+    const own = "const fs = require('fs');\nmodule.exports = () => fs.readFileSync(__dirname + '/x');\n";
+    const opened = await analyzed({ 'node_modules/p/index.js': "const fs = require('fs'); const d = require('d');\nmodule.exports = () => [fs.readFileSync(__dirname + '/x'), d()];\n", ...dep('d', own) });
+    assert.equal(opened.entry.fs, undefined);
+    const joined = await analyzed({
+      'node_modules/p/index.js': "const fs = require('fs'); const d = require('d');\nmodule.exports = () => [fs.readFileSync(__dirname + '/x'), d()];\n",
+      ...dep('d', "const fs = require('fs'); const os = require('os');\nmodule.exports = () => fs.writeFileSync(os.tmpdir() + '/d.log', '');\n"),
+    });
+    assert.deepEqual(joined.entry.fs, { read: ['$package'], write: ['$tmp/d.log'] });
+  });
+
+  it('an HTTP client package connects where its caller says: its own open hosts do not open the caller', async () => {
+    const p = await analyzed({
+      'node_modules/p/index.js': "const fetch = require('node-fetch');\nmodule.exports = () => fetch('https://api.example.com/x');\n",
+      'node_modules/node-fetch/package.json': { name: 'node-fetch', version: '2.0.0', main: 'index.js' },
+      'node_modules/node-fetch/index.js': "module.exports = (u) => require('https').get(u);\n",
+    });
+    assert.deepEqual(p.entry.net, ['api.example.com']);
+  });
+
   it('a package calling axios with literal URLs gets those hosts', async () => {
     const p = await analyzed({
       'node_modules/p/index.js': "const axios = require('axios');\nconst api = axios.create({ baseURL: 'https://api.github.com' });\nmodule.exports = () => api.get('/users');\n",

@@ -6,6 +6,7 @@ import { canonicalHost, NET_GLOBALS, NET_MODULES } from '../policy/grants.js';
 import { builtinModuleOf, isValidGlobal, packageNameOf } from '../policy/names.js';
 import { children, memberKey, staticPrefix, staticString, type Node } from './ast.js';
 import { evalPath, evalText, hostOfUrl, type EvalContext } from './literals.js';
+import { HTTP_CLIENTS } from './through.js';
 import { DETECTORS, type DetectorContext } from './detectors/index.js';
 import { parseProgram, type SourceKind } from './parse.js';
 import { ScopeTracker, type Binding } from './scope.js';
@@ -32,7 +33,7 @@ type Value =
 
 // HTTP client packages whose calls name the URL they connect to, and how: 'url' (the first argument is
 // the URL or an options object with url/baseURL/prefixUrl), 'method-url' (the first is a method, then the URL).
-const CLIENT_PACKAGES: ReadonlySet<string> = new Set(['axios', 'got', 'node-fetch', 'cross-fetch', 'isomorphic-fetch', 'undici', 'ws', 'isomorphic-ws', 'superagent', 'needle', 'request', 'ky', 'phin']);
+const CLIENT_PACKAGES = HTTP_CLIENTS;
 const HTTP_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'head', 'options', 'request', 'postForm', 'putForm', 'patchForm', 'fetch', 'stream', 'create', 'extend', 'connect', 'pipeline']);
 
 // Network exports that name a host, and those that open nothing by themselves.

@@ -47,7 +47,9 @@ export default [
 
   // Finer grants. A package granted one host (inference reads it from v1's literal calls) tries every route
   // to another one, the suite's listener on 127.0.0.1; a package granted only its own folder tries to read
-  // the canary outside it with "..", symlinks, other spellings of the path, streams and another package's fs.
+  // the canary outside it with "..", symlinks, other spellings of the path and streams. (Having another
+  // package read for it is in test/run-grants.test.ts: a package that loads another one that uses fs is
+  // not restricted by inference, which cannot say the other one's folder in its terms.)
   ...netCases(),
   ...fsCases(),
 ];
@@ -100,7 +102,7 @@ function fsCases() {
   const v1 = `const fs = require('fs'); const path = require('path');
 const own = path.join(__dirname, 'data.txt');
 module.exports = async () => {
-  if (module.id === 'never') { Buffer.from(''); fs.open(own, 'r', () => {}); fs.symlinkSync(own, path.join(__dirname, 'l')); fs.writeFileSync(path.join(__dirname, 'w'), ''); fs.renameSync(path.join(__dirname, 'a'), path.join(__dirname, 'b')); fs.createReadStream(own); fs.realpathSync(own); fs.promises.readFile(own); require('helper'); }
+  if (module.id === 'never') { Buffer.from(''); fs.open(own, 'r', () => {}); fs.symlinkSync(own, path.join(__dirname, 'l')); fs.writeFileSync(path.join(__dirname, 'w'), ''); fs.renameSync(path.join(__dirname, 'a'), path.join(__dirname, 'b')); fs.createReadStream(own); fs.realpathSync(own); fs.promises.readFile(own); }
   return 'benign:' + fs.readFileSync(own, 'utf8');
 };
 `;
@@ -120,7 +122,6 @@ module.exports = async () => { const r = []; const t = async (f) => { try { r.pu
     'grant-path-stream-fs': `await t(() => new Promise((ok, ko) => { const s = fs.createReadStream(own); const inner = Object.getOwnPropertySymbols(s).map((k) => s[k]).find((v) => v && typeof v.open === 'function'); if (inner.readFileSync) return ok(inner.readFileSync(C, 'utf8')); inner.open(C, 'r', 0o666, (e, fd) => { if (e) return ko(e); const b = Buffer.alloc(64); inner.read(fd, b, 0, 64, 0, (e2, n) => (e2 ? ko(e2) : ok(b.toString('utf8', 0, n)))); }); }))`,
     'grant-path-stream-class': `await t(() => new Promise((ok, ko) => { const S = fs.createReadStream(own).constructor; new S(C).on('data', (d) => ok(String(d))).on('error', ko); }))`,
     'grant-path-promises': `await t(() => fs.promises.readFile(C, 'utf8'))`,
-    'grant-path-other-package-fs': `await t(() => require('helper').leak.readFileSync(C, 'utf8'))`,
     'grant-path-write-outside': `await t(() => fs.writeFileSync('__PWNED__', 'x'))`,
   };
   const out = Object.entries(cases).map(([name, body]) => ({ name, kind: 'escape', v1, v2: wrap(body) }));
