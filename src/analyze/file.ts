@@ -3,7 +3,7 @@
 // property paths actually used. Pure: takes source text, returns FileFacts.
 import { FS_CALLS, FS_PASS, FS_STREAMS, flagsAccess } from '../policy/fs-calls.js';
 import { canonicalHost, NET_GLOBALS, NET_MODULES } from '../policy/grants.js';
-import { builtinModuleOf, isValidGlobal, packageNameOf } from '../policy/names.js';
+import { builtinModuleOf, isValidGlobal } from '../policy/names.js';
 import { children, memberKey, staticPrefix, staticString, type Node } from './ast.js';
 import { evalPath, evalText, hostOfUrl, type EvalContext } from './literals.js';
 import { HTTP_CLIENTS } from './through.js';

@@ -46,7 +46,6 @@ const requestOwners = new WeakMap<object, readonly string[]>();
 
 export class NetGuard {
   private readonly net = nodeRequire('node:net') as typeof import('node:net') & { _normalizeArgs(a: unknown[]): unknown[] };
-  private readonly tls = nodeRequire('node:tls') as typeof import('node:tls');
   private readonly http = nodeRequire('node:http') as typeof import('node:http');
   private readonly https = nodeRequire('node:https') as typeof import('node:https');
   private readonly dgram = nodeRequire('node:dgram') as typeof import('node:dgram');

@@ -10,7 +10,7 @@ import { homedir, tmpdir } from 'node:os';
 import { basename, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  canonicalHost, formatPathGrant, hostAllowed, isIP, parseHostPattern, parsePathGrant, pathInside, type HostPattern, type PathGrant, type Policy,
+  canonicalHost, formatPathGrant, hostAllowed, parseHostPattern, parsePathGrant, pathInside, type HostPattern, type PathGrant, type Policy,
 } from '../policy/index.js';
 import type { Monitor } from './denial.js';
 import { packageOfPath } from './packages.js';
