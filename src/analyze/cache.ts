@@ -6,7 +6,7 @@ import { writeFileAtomic } from '../util/atomic.js';
 import type { FileFacts } from './types.js';
 
 // Bump when the analyser's output changes, so stale facts are never reused.
-export const ANALYZER_VERSION = 9;
+export const ANALYZER_VERSION = 12;
 
 export class FactsCache {
   private entries = new Map<string, FileFacts>();

@@ -96,6 +96,10 @@ export function entryCategories(entry: PackagePolicy, dynamicCode = false): Cate
   const out = new Set<Category>();
   for (const b of entry.builtins ?? []) for (const c of builtinCategories(b)) out.add(c);
   for (const g of entry.globals ?? []) for (const c of globalCategories(g)) out.add(c);
+  // Hosts or paths named for a package without such built-ins of its own (it connects through axios, fs-extra…).
+  if (entry.net?.length) out.add('network');
+  if (entry.fs?.read?.length) out.add('fs-read');
+  if (entry.fs?.write?.length) out.add('fs-write');
   if (entry.native) out.add('native');
   if (entry.scripts) out.add('scripts');
   if (dynamicCode) out.add('dynamic-code');
@@ -107,6 +111,9 @@ export function capabilityCategories(key: string): Category[] {
   const [field, cap = ''] = splitKey(key);
   if (field === 'builtins') return builtinCategories(cap);
   if (field === 'globals') return globalCategories(cap);
+  if (field === 'net') return ['network'];
+  if (field === 'fs.read') return ['fs-read'];
+  if (field === 'fs.write') return ['fs-write'];
   if (field === 'native') return ['native'];
   if (field === 'scripts') return ['scripts'];
   return [];

@@ -1,15 +1,19 @@
 // Static analysis of one JavaScript file: parse, build scopes, then follow every value that holds a
 // built-in module or a global (through aliases, destructuring and member chains) to the exports and
 // property paths actually used. Pure: takes source text, returns FileFacts.
+import { FS_CALLS, FS_PASS, FS_STREAMS, flagsAccess } from '../policy/fs-calls.js';
+import { canonicalHost, NET_GLOBALS, NET_MODULES } from '../policy/grants.js';
 import { builtinModuleOf, isValidGlobal } from '../policy/names.js';
 import { children, memberKey, staticPrefix, staticString, type Node } from './ast.js';
+import { evalPath, evalText, hostOfUrl, type EvalContext } from './literals.js';
+import { HTTP_CLIENTS } from './through.js';
 import { DETECTORS, type DetectorContext } from './detectors/index.js';
 import { parseProgram, type SourceKind } from './parse.js';
 import { ScopeTracker, type Binding } from './scope.js';
 
 export type { SourceKind };
 import { GLOBAL_OBJECT_NAMES, globalCapability, globalDepth, type UseContext } from './globals.js';
-import type { FileFacts, ImportFact, Location, WarningKind } from './types.js';
+import type { FileFacts, HostFact, ImportFact, Location, PathFact, WarningKind } from './types.js';
 
 
 export interface AnalyzeOptions {
@@ -23,7 +27,37 @@ type Value =
   | { kind: 'builtin'; module: string; path: string[] }
   | { kind: 'global'; path: string[] }
   | { kind: 'require' }
-  | { kind: 'import-promise'; module: string };
+  | { kind: 'import-promise'; module: string }
+  // An HTTP client package (axios, got, node-fetch, ws…): calls into it name hosts as fetch does.
+  | { kind: 'client'; name: string; path: string[] };
+
+// HTTP client packages whose calls name the URL they connect to, and how: 'url' (the first argument is
+// the URL or an options object with url/baseURL/prefixUrl), 'method-url' (the first is a method, then the URL).
+const CLIENT_PACKAGES = HTTP_CLIENTS;
+const HTTP_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'head', 'options', 'request', 'postForm', 'putForm', 'patchForm', 'fetch', 'stream', 'create', 'extend', 'connect', 'pipeline']);
+
+// Network exports that name a host, and those that open nothing by themselves.
+const CONNECT_CALLS: Record<string, 'url' | 'net' | 'authority' | 'host' | 'service'> = {
+  'http.request': 'url', 'http.get': 'url', 'https.request': 'url', 'https.get': 'url',
+  'net.connect': 'net', 'net.createConnection': 'net', 'tls.connect': 'net', 'http2.connect': 'authority',
+  'dns.lookup': 'host', 'dns.lookupService': 'service', 'dns.reverse': 'host',
+};
+for (const q of ['resolve', 'resolveAny', 'resolve4', 'resolve6', 'resolveCaa', 'resolveCname', 'resolveMx', 'resolveNaptr', 'resolveNs', 'resolvePtr', 'resolveSoa', 'resolveSrv', 'resolveTxt', 'resolveTlsa', 'lookup', 'reverse']) {
+  CONNECT_CALLS[`dns.${q}`] = 'host';
+  CONNECT_CALLS[`dns.promises.${q}`] = 'host';
+  CONNECT_CALLS[`dns/promises.${q}`] = 'host';
+}
+const NON_CONNECTING = new Set([
+  'createServer', 'createSecureServer', 'Server', 'STATUS_CODES', 'METHODS', 'IncomingMessage', 'ServerResponse', 'OutgoingMessage',
+  'validateHeaderName', 'validateHeaderValue', 'maxHeaderSize', 'Agent', 'globalAgent', 'setMaxIdleHTTPParsers', 'isIP', 'isIPv4', 'isIPv6',
+  'BlockList', 'SocketAddress', 'getDefaultAutoSelectFamily', 'setDefaultAutoSelectFamily', 'getDefaultAutoSelectFamilyAttemptTimeout',
+  'setDefaultAutoSelectFamilyAttemptTimeout', 'createSecureContext', 'SecureContext', 'rootCertificates', 'checkServerIdentity', 'getCiphers',
+  'DEFAULT_ECDH_CURVE', 'DEFAULT_MIN_VERSION', 'DEFAULT_MAX_VERSION', 'DEFAULT_CIPHERS', 'CLIENT_RENEG_LIMIT', 'CLIENT_RENEG_WINDOW', 'constants',
+  'getDefaultSettings', 'getPackedSettings', 'getUnpackedSettings', 'sensitiveHeaders', 'Http2ServerRequest', 'Http2ServerResponse',
+  'getServers', 'setDefaultResultOrder', 'getDefaultResultOrder', 'ADDRCONFIG', 'V4MAPPED', 'ALL', 'NODATA', 'FORMERR', 'SERVFAIL', 'NOTFOUND',
+  'NOTIMP', 'REFUSED', 'BADQUERY', 'BADNAME', 'BADFAMILY', 'BADRESP', 'CONNREFUSED', 'TIMEOUT', 'EOF', 'FILE', 'NOMEM', 'DESTRUCTION',
+  'BADSTR', 'BADFLAGS', 'NONAME', 'BADHINTS', 'NOTINITIALIZED', 'LOADIPHLPAPI', 'ADDRGETNETWORKPARAMS', 'CANCELLED',
+]);
 
 // Helpers that compilers wrap around require(): they pass the module through.
 const INTEROP_HELPERS = new Set([
@@ -40,7 +74,8 @@ const NAMESPACE_EXPORTS = new Set(['promises', 'constants', 'posix', 'win32', 't
 const MAX_PATH = 8;
 
 function extend(v: Value, key: string): Value | null {
-  if ((v.kind === 'builtin' || v.kind === 'global') && v.path.length >= MAX_PATH) return v;
+  if ((v.kind === 'builtin' || v.kind === 'global' || v.kind === 'client') && v.path.length >= MAX_PATH) return v;
+  if (v.kind === 'client') return v.path.length === 0 && key === 'default' ? v : { kind: 'client', name: v.name, path: [...v.path, key] };
   if (v.kind === 'builtin') {
     if (v.path.length === 0 && key === 'default') return v;
     return { kind: 'builtin', module: v.module, path: [...v.path, key] };
@@ -70,7 +105,7 @@ function complete(v: Value): boolean {
 }
 
 class FileAnalysis {
-  readonly facts: FileFacts = { imports: [], dynamic: [], builtins: [], globals: [], native: [], warnings: [] };
+  readonly facts: FileFacts = { imports: [], dynamic: [], builtins: [], globals: [], native: [], warnings: [], hosts: [], paths: [] };
   private readonly tracker: ScopeTracker;
   private readonly lineStarts: number[] = [0];
   private readonly seen = new Set<string>();
@@ -85,7 +120,9 @@ class FileAnalysis {
     this.tracker = new ScopeTracker(kind, {
       onNode: (node) => this.onNode(node),
       onImport: (decl, specifier, binding) => {
-        const module = builtinModuleOf(staticString(decl.source as Node) ?? '');
+        const spec = staticString(decl.source as Node) ?? '';
+        const client = CLIENT_PACKAGES.has(spec) ? spec : null;
+        const module = builtinModuleOf(spec) ?? (client ? `\0client:${client}` : null);
         if (!module) return;
         const imported = specifier.type === 'ImportSpecifier' ? (memberName(specifier.imported as Node) ?? '*') : '*';
         binding.importOf = { module, imported: imported === 'default' ? '*' : imported };
@@ -201,7 +238,9 @@ class FileAnalysis {
     this.computing.add(b);
     this.computingBindings++;
     let value: Value | null = null;
-    if (b.importOf) {
+    if (b.importOf?.module.startsWith('\0client:')) {
+      value = { kind: 'client', name: b.importOf.module.slice('\0client:'.length), path: b.importOf.imported === '*' ? [] : [b.importOf.imported] };
+    } else if (b.importOf) {
       value = { kind: 'builtin', module: b.importOf.module, path: b.importOf.imported === '*' ? [] : [b.importOf.imported] };
     } else if (b.sources.length === 1 && b.name !== 'require') {
       const src = b.sources[0]!;
@@ -259,6 +298,7 @@ class FileAnalysis {
         if (this.isRequireCallee(callee, cv)) {
           const spec = this.requireSpecifier(node);
           const module = spec === null ? null : builtinModuleOf(spec);
+          if (!module && spec !== null && CLIENT_PACKAGES.has(spec)) return { kind: 'client', name: spec, path: [] };
           return module ? { kind: 'builtin', module, path: [] } : null;
         }
         if (callee.type === 'Identifier' && INTEROP_HELPERS.has(callee.name as string) && args[0]) return this.valueOf(args[0]);
@@ -303,13 +343,13 @@ class FileAnalysis {
   /** A reference to a name: if it holds a built-in or a global, find what part of it is used. */
   private useReference(node: Node): void {
     const v = this.valueOf(node);
-    if (v && (v.kind === 'builtin' || v.kind === 'global')) this.climb(node, v);
+    if (v && (v.kind === 'builtin' || v.kind === 'global' || v.kind === 'client')) this.climb(node, v);
   }
 
   /** A require()/import() of a built-in: follow what is used of the module it returns. */
   private useSource(node: Node): void {
     const v = this.valueOf(node);
-    if (v && (v.kind === 'builtin' || v.kind === 'import-promise')) this.climb(node, v);
+    if (v && (v.kind === 'builtin' || v.kind === 'import-promise' || v.kind === 'client')) this.climb(node, v);
   }
 
   private climb(start: Node, startValue: Value): void {
@@ -331,7 +371,7 @@ class FileAnalysis {
             return this.record(value, node, 'value');
           }
           // Stream.call(this), EventEmitter.apply(this, args): calling the module itself needs all of it.
-          if (value.kind === 'builtin' && value.path.length === 0 && (key === 'call' || key === 'apply' || key === 'bind')) {
+          if ((value.kind === 'builtin' || value.kind === 'client') && value.path.length === 0 && (key === 'call' || key === 'apply' || key === 'bind')) {
             return this.record(value, node, 'value');
           }
           const next = value.kind === 'import-promise' ? null : extend(value, key);
@@ -445,6 +485,8 @@ class FileAnalysis {
 
   private record(recorded: Value, node: Node, context: UseContext | 'load'): void {
     const value = processGlobal(recorded) ?? recorded;
+    if (context !== 'load') this.reach(value, node, context);
+    if (value.kind === 'client') return;
     if (value.kind === 'builtin' || value.kind === 'import-promise') {
       // Loading a built-in without using it needs no grant: ungranted exports are denied when used.
       if (context === 'load') return;
@@ -469,6 +511,234 @@ class FileAnalysis {
         this.addWarning('computed-global', node, `reads the global ${JSON.stringify(cap)}, which a policy cannot name`);
       } else if (cap) this.addCapability('globals', cap, node);
     }
+  }
+
+  // ---------------------------------------------------------------- hosts and paths
+
+  private readonly evalCtx: EvalContext = {
+    constInit: (id) => this.constInit(id),
+    builtinPath: (n) => {
+      const v = this.valueOf(n);
+      return v?.kind === 'builtin' ? [v.module, ...v.path] : null;
+    },
+    isFree: (id) => this.resolved.has(id) && this.resolved.get(id) === null,
+  };
+
+  private writesOf: Map<Binding, Node[]> | null = null;
+
+  /** The one expression a name holds for certain: a single assignment, never changed afterwards. */
+  private constInit(id: Node): Node | null {
+    const b = this.resolved.get(id);
+    if (!b || b.importOf || b.sources.length !== 1 || b.sources[0]!.steps.length) return null;
+    if (!this.writesOf) {
+      this.writesOf = new Map();
+      for (const r of this.refs) {
+        if (!r.write) continue;
+        const rb = this.resolved.get(r.node) ?? this.declaredIds.get(r.node);
+        if (rb) (this.writesOf.get(rb) ?? this.writesOf.set(rb, []).get(rb)!).push(r.node);
+      }
+    }
+    const init = b.sources[0]!.init;
+    for (const w of this.writesOf.get(b) ?? []) {
+      const p = w.parent;
+      if (!(p?.type === 'AssignmentExpression' && p.operator === '=' && p.right === init)) return null;
+    }
+    return init;
+  }
+
+  private addHost(node: Node, given: string | null, port: number | null, via: string): void {
+    const host = given === null || given.startsWith('unix:') ? given : canonicalHost(given);
+    const loc = this.locate(node.start);
+    const key = `h\0${host}\0${port}\0${loc.line}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.facts.hosts.push({ host, port, via, ...loc } satisfies HostFact);
+  }
+
+  private addPath(node: Node, fact: Omit<PathFact, keyof Location>): void {
+    const loc = this.locate(node.start);
+    const key = `p\0${fact.base}\0${fact.rest}\0${fact.access}\0${loc.line}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.facts.paths.push({ ...fact, ...loc });
+  }
+
+  /** The call (or `new`) expression a recorded use is the callee of, through parentheses and `?.`, or null. */
+  private callOf(node: Node, context: UseContext): Node | null {
+    void context;
+    let n = node;
+    while (n.parent && (n.parent.type === 'ParenthesizedExpression' || n.parent.type === 'ChainExpression')) n = n.parent;
+    const p = n.parent;
+    if (p && (p.type === 'CallExpression' || p.type === 'NewExpression') && p.callee === n) return p;
+    return null;
+  }
+
+  /** Hosts and paths a use of a network or fs capability names (or leaves open). */
+  private reach(value: Value, node: Node, context: UseContext): void {
+    // `typeof http.get` tests for a function; it calls nothing.
+    if (node.parent?.type === 'UnaryExpression' && node.parent.operator === 'typeof') return;
+    if (value.kind === 'builtin') {
+      if (NET_MODULES.has(value.module)) this.netUse(value, node, context);
+      else if (value.module === 'fs' || value.module === 'fs/promises') this.fsUse(value, node, context);
+    } else if (value.kind === 'global' && value.path.length >= 1 && NET_GLOBALS.has(value.path[0]!)) {
+      const call = this.callOf(node, context);
+      const via = value.path[0]!;
+      if (call && via !== 'XMLHttpRequest' && value.path.length === 1) this.urlArgument(call, 0, via);
+      else if (value.path.length === 1) this.addHost(node, null, null, via);
+    } else if (value.kind === 'client') this.clientUse(value, node, context);
+  }
+
+  private netUse(value: { module: string; path: string[] }, node: Node, context: UseContext): void {
+    const exp = value.path[value.module === 'dns' && value.path[0] === 'promises' ? 1 : 0];
+    if (exp !== undefined && NON_CONNECTING.has(exp)) return;
+    const name = [value.module, ...value.path].join('.');
+    const kind = CONNECT_CALLS[name];
+    const call = this.callOf(node, context);
+    if (!kind || !call || call.type !== 'CallExpression') return this.addHost(node, null, null, name);
+    const args = call.arguments as Node[];
+    if (kind === 'url') return this.requestArguments(call, args, name, value.module === 'https' ? 443 : 80);
+    if (kind === 'authority') return this.urlArgument(call, 0, name);
+    if (kind === 'host' || kind === 'service') {
+      const t = evalText(args[0], this.evalCtx);
+      const host = t?.complete ? t.text : null;
+      const port = kind === 'service' ? evalNumber(args[1], this.evalCtx) : null;
+      return this.addHost(call, host, port, name);
+    }
+    // net.connect(port[, host]) / (path) / (options)
+    const first = args[0];
+    if (first && this.objectLiteral(first)) return this.optionsHost(call, this.objectLiteral(first)!, name, null);
+    const text = evalText(first, this.evalCtx);
+    if (text?.complete && !/^\d+$/.test(text.text)) return this.addHost(call, text.text.startsWith('/') ? `unix:${text.text}` : null, null, name);
+    const port = evalNumber(first, this.evalCtx);
+    const host = args[1] && args[1].type !== 'ArrowFunctionExpression' && args[1].type !== 'FunctionExpression' ? evalText(args[1], this.evalCtx) : { text: 'localhost', complete: true };
+    this.addHost(call, host?.complete ? host.text : null, port, name);
+  }
+
+  /** http(s).request/get(url | options[, options]): the host of the URL, or of the options. */
+  private requestArguments(call: Node, args: Node[], via: string, defaultPort: number | null): void {
+    const [first, second] = args;
+    const overrides = second ? this.objectLiteral(second) : null;
+    if (overrides && (this.propertyOf(overrides, 'host') !== undefined || this.propertyOf(overrides, 'hostname') !== undefined)) {
+      return this.optionsHost(call, overrides, via, defaultPort);
+    }
+    const obj = first ? this.objectLiteral(first) : null;
+    if (obj) return this.optionsHost(call, obj, via, defaultPort);
+    this.urlArgument(call, 0, via);
+  }
+
+  /** A URL argument: its host when the text names it for certain. */
+  private urlArgument(call: Node, index: number, via: string): void {
+    const arg = (call.arguments as Node[])[index];
+    const h = hostOfUrl(evalText(arg, this.evalCtx));
+    this.addHost(call, h?.host ?? null, h?.port ?? null, via);
+  }
+
+  /** { host | hostname, port, socketPath (http) | path (net, tls) }: literal values only. */
+  private optionsHost(call: Node, obj: Node, via: string, defaultPort: number | null): void {
+    void defaultPort;
+    if ((obj.properties as Node[]).some((p) => p.type === 'SpreadElement')) return this.addHost(call, null, null, via);
+    const socket = via.startsWith('net.') || via.startsWith('tls.') ? this.propertyOf(obj, 'path') : this.propertyOf(obj, 'socketPath');
+    if (socket !== undefined) {
+      const t = evalText(socket, this.evalCtx);
+      return this.addHost(call, t?.complete && t.text.startsWith('/') ? `unix:${t.text}` : null, null, via);
+    }
+    const hostNode = this.propertyOf(obj, 'hostname') ?? this.propertyOf(obj, 'host');
+    const host = hostNode === undefined ? { text: 'localhost', complete: true } : evalText(hostNode, this.evalCtx);
+    const portNode = this.propertyOf(obj, 'port');
+    const port = portNode === undefined ? null : evalNumber(portNode, this.evalCtx);
+    this.addHost(call, host?.complete ? host.text : null, port, via);
+  }
+
+  /** An object literal, directly or through a constant name. */
+  private objectLiteral(node: Node): Node | null {
+    if (node.type === 'ObjectExpression') return node;
+    if (node.type === 'Identifier') {
+      const init = this.constInit(node);
+      return init?.type === 'ObjectExpression' ? init : null;
+    }
+    return null;
+  }
+
+  /** The value of a plain `key: value` property (undefined when absent; a computed key makes it unknown). */
+  private propertyOf(obj: Node, key: string): Node | undefined {
+    for (const p of obj.properties as Node[]) {
+      if (p.type !== 'Property') continue;
+      const k = p.key as Node;
+      const name = p.computed ? staticString(k) : k.type === 'Identifier' ? (k.name as string) : staticString(k);
+      if (name === key) return p.value as Node;
+    }
+    return undefined;
+  }
+
+  private clientUse(value: { name: string; path: string[] }, node: Node, context: UseContext): void {
+    const via = [value.name, ...value.path].join('.');
+    const call = this.callOf(node, context);
+    const path = value.path[0] === 'default' ? value.path.slice(1) : value.path;
+    const method = path[0];
+    if (!call || path.length > 1 || (method !== undefined && !HTTP_METHODS.has(method) && !['WebSocket', 'Client', 'Pool', 'Agent'].includes(method))) {
+      // Anything else (a helper, the module handed on) may connect anywhere.
+      if (method === undefined || HTTP_METHODS.has(method) || ['WebSocket', 'Client', 'Pool'].includes(method)) this.addHost(node, null, null, via);
+      return;
+    }
+    const args = call.arguments as Node[];
+    const first = args[0];
+    if (method === 'Agent') return;
+    if ((value.name === 'superagent' || value.name === 'needle') && method === undefined && args.length >= 2) return this.urlArgument(call, 1, via);
+    const obj = first ? this.objectLiteral(first) : null;
+    if (obj) {
+      // axios({ url, baseURL }), axios.create({ baseURL }), got.extend({ prefixUrl }), request({ uri }).
+      const urlNode = this.propertyOf(obj, 'baseURL') ?? this.propertyOf(obj, 'prefixUrl') ?? this.propertyOf(obj, 'url') ?? this.propertyOf(obj, 'uri');
+      if (urlNode === undefined) return this.addHost(call, null, null, via);
+      const h = hostOfUrl(evalText(urlNode, this.evalCtx));
+      return this.addHost(call, h?.host ?? null, h?.port ?? null, via);
+    }
+    if ((method === 'create' || method === 'extend') && !first) return this.addHost(call, null, null, via);
+    this.urlArgument(call, 0, via);
+  }
+
+  private fsUse(value: { module: string; path: string[] }, node: Node, context: UseContext): void {
+    const path = value.module === 'fs' && value.path[0] === 'promises' ? value.path.slice(1) : value.path;
+    const exp = path[0];
+    const via = [value.module, ...value.path].join('.');
+    if (exp !== undefined && (FS_PASS.has(exp) || path.length > 1)) return;
+    const call = this.callOf(node, context);
+    const unknown = (access: 'read' | 'write') => this.addPath(node, { base: null, rest: '', partial: false, access, via });
+    if (exp === undefined || !call) return unknown(/write|append|mkdir|rm|unlink|rename|copy|cp|symlink|link|ch|utimes|truncate|WriteStream/.test(exp ?? 'write') ? 'write' : 'read');
+    const args = call.arguments as Node[];
+    if (FS_STREAMS.has(exp)) return this.pathArgument(call, args[0], exp.includes('Write') ? 'write' : 'read', via);
+    const spec = FS_CALLS[exp.replace(/Sync$/, '')];
+    if (!spec) return unknown('write');
+    if (spec.fd) {
+      // A literal 0, 1 or 2 is a standard stream, a name holding what fs.openSync returned is a file
+      // whose path that call names; any other descriptor could be any file.
+      const fd = evalNumber(args[spec.fd.i], this.evalCtx);
+      if (!this.openedHere(args[spec.fd.i]) && (fd === null || fd > 2)) unknown(spec.fd.access);
+    }
+    for (const p of spec.paths ?? []) {
+      if (p.targetOf !== undefined) continue;
+      const arg = args[p.i];
+      const access = p.access === 'flags' ? flagsAccess(staticString(args[1]) ?? (args[1] ? 'w' : 'r')) : p.access;
+      if (p.fd && evalNumber(arg, this.evalCtx) !== null) continue;
+      this.pathArgument(call, arg, access, via);
+    }
+    // symlink's target: where it points must be readable.
+    const target = spec.paths?.find((p) => p.targetOf !== undefined);
+    if (target) this.pathArgument(call, args[target.i], 'read', via);
+  }
+
+  /** Whether a descriptor argument is a constant holding the result of fs.openSync (whose path is judged there). */
+  private openedHere(arg: Node | undefined): boolean {
+    if (arg?.type !== 'Identifier') return false;
+    const init = this.constInit(arg);
+    if (init?.type !== 'CallExpression') return false;
+    const v = this.valueOf(init.callee as Node);
+    return v?.kind === 'builtin' && (v.module === 'fs' && v.path.join('.') === 'openSync');
+  }
+
+  private pathArgument(call: Node, arg: Node | undefined, access: 'read' | 'write', via: string): void {
+    const p = evalPath(arg, this.evalCtx);
+    if (!p) return this.addPath(call, { base: null, rest: '', partial: false, access, via });
+    this.addPath(call, { base: p.base, rest: p.rest, partial: !p.complete, access, via });
   }
 
   addCapability(kind: 'builtins' | 'globals' | 'native', cap: string, node: Node): void {
@@ -522,7 +792,7 @@ class FileAnalysis {
         const spec = this.requireSpecifier(node);
         if (spec !== null) {
           this.addImport(spec, 'require', node);
-          if (builtinModuleOf(spec)) this.useSource(node);
+          if (builtinModuleOf(spec) || CLIENT_PACKAGES.has(spec)) this.useSource(node);
         }
       } else if (node.type === 'CallExpression' && isGetBuiltinModule(this.valueOf(node.callee as Node))) {
         // process.getBuiltinModule('fs') (Node 20.16+) loads a built-in without require.
@@ -600,6 +870,14 @@ function isGetBuiltinModule(v: Value | null): boolean {
   return v?.kind === 'global' && v.path.length === 2 && v.path[0] === 'process' && v.path[1] === 'getBuiltinModule';
 }
 
+/** A whole number an expression certainly is (a literal, or a numeric string). */
+function evalNumber(node: Node | undefined, ctx: EvalContext): number | null {
+  if (!node) return null;
+  if (node.type === 'Literal' && typeof node.value === 'number') return Number.isInteger(node.value) ? node.value : null;
+  const t = evalText(node, ctx);
+  return t?.complete && /^\d{1,5}$/.test(t.text) ? Number(t.text) : null;
+}
+
 function memberName(node: Node): string | null {
   if (node.type === 'Identifier') return node.name as string;
   return staticString(node);
@@ -648,7 +926,7 @@ function describeParseError(err: unknown): string {
 }
 
 export function emptyFacts(unanalysable?: string): FileFacts {
-  const facts: FileFacts = { imports: [], dynamic: [], builtins: [], globals: [], native: [], warnings: [] };
+  const facts: FileFacts = { imports: [], dynamic: [], builtins: [], globals: [], native: [], warnings: [], hosts: [], paths: [] };
   if (unanalysable !== undefined) facts.unanalysable = unanalysable;
   return facts;
 }

@@ -1,7 +1,8 @@
 // Public entry of static inference: analyse source files, packages and whole installed trees.
 export { analyzeSource, type SourceKind, type AnalyzeOptions } from './file.js';
-export { analyzeProject, CopyAnalyzer, mergeByName, defaultCacheFile, union, type AnalyzeProjectOptions, type ProjectAnalysis } from './project.js';
+export { analyzeProject, CopyAnalyzer, mergeByName, throughTree, defaultCacheFile, union, type AnalyzeProjectOptions, type ProjectAnalysis } from './project.js';
 export type { CopyAnalysis } from './package.js';
+export { throughDependencies, HTTP_CLIENTS } from './through.js';
 export { fileRecord, listPackageFiles, symlinkRecord, type FoundCopy } from './tree.js';
 export { readManifest, installScripts, scriptsKey } from './manifest.js';
 export { nodePowers, type ReadPowers, type DirEntry } from './powers.js';

@@ -11,7 +11,8 @@ import type { ReadPowers } from './powers.js';
 import { allTargets, mapTargets, resolveFile } from './resolve.js';
 import { fileRecord, listPackageFiles, symlinkRecord, type FoundCopy } from './tree.js';
 import { ANALYZER_VERSION } from './cache.js';
-import type { Evidence, FileFacts, PackageWarning, WarningKind } from './types.js';
+import { normalizeRest } from './literals.js';
+import type { Evidence, FileFacts, PackageWarning, PathFact, WarningKind } from './types.js';
 
 const JS_FILE = /\.(c|m)?js$/;
 const NOT_JS = /\.(json|node)$/;
@@ -42,6 +43,12 @@ class EvidenceSink {
   readonly warnings: PackageWarning[] = [];
   readonly caps = { builtins: new Set<string>(), globals: new Set<string>(), packages: new Set<string>() };
   native = false;
+  /** Host patterns named by literal calls; whether some call's host is computed. */
+  readonly hosts = new Set<string>();
+  unknownHost = false;
+  /** Path grants named by literal calls, by access; whether some path is computed. */
+  readonly paths = { read: new Set<string>(), write: new Set<string>() };
+  unknownPath = false;
 
   add(key: string, ev: Evidence): void {
     const list = (this.evidence[key] ??= []);
@@ -232,6 +239,26 @@ export async function analyzeCopy(copy: FoundCopy, ctx: CopyContext, app = false
         sink.add('native', ev({ ...n, text: `${n.cap}: ${n.text}` }));
       }
       for (const w of facts.warnings) sink.warn(w.kind, ev(w), w.message);
+      for (const h of facts.hosts ?? []) {
+        if (h.host === null) {
+          sink.unknownHost = true;
+          sink.add('net:*', ev({ ...h, text: `hosts: unknown (computed) in ${h.via}(…): ${h.text}` }));
+          continue;
+        }
+        const pattern = h.port === null ? h.host : `${h.host.includes(':') && !h.host.startsWith('[') && !h.host.startsWith('unix:') ? `[${h.host}]` : h.host}:${h.port}`;
+        sink.hosts.add(pattern);
+        sink.add(`net:${pattern}`, ev(h));
+      }
+      for (const f of facts.paths ?? []) {
+        const grant = pathGrantOf(f, rel);
+        if (grant === null) {
+          sink.unknownPath = true;
+          sink.add(`fs.${f.access}:*`, ev({ ...f, text: `paths: unknown (computed) in ${f.via}(…): ${f.text}` }));
+          continue;
+        }
+        sink.paths[f.access].add(grant);
+        sink.add(`fs.${f.access}:${grant}`, ev(f));
+      }
       const fromDir = join(dir, dirname(rel));
       for (const imp of facts.imports) {
         const spec = imp.specifier;
@@ -286,10 +313,33 @@ export async function analyzeCopy(copy: FoundCopy, ctx: CopyContext, app = false
     builtins: simplify([...sink.caps.builtins]),
     globals: simplify([...sink.caps.globals]),
     packages: [...sink.caps.packages],
+    // Hosts: only when calls name some literally; "*" joins them when others are computed (any host,
+    // and still a record of the named ones, so a new one shows as gained). None named: left open.
+    ...(sink.hosts.size ? { net: sink.unknownHost ? ['*', ...sink.hosts] : [...sink.hosts] } : {}),
+    // Paths: only when every path the package uses is known.
+    ...((sink.paths.read.size || sink.paths.write.size) && !sink.unknownPath ? { fs: { read: [...sink.paths.read], write: [...sink.paths.write] } } : {}),
     native: sink.native,
     scripts: Object.keys(scripts).length > 0,
   });
   return { copy, manifest, files, inferred, evidence: sink.evidence, warnings: sink.warnings, scripts, filesAnalysed };
+}
+
+/**
+ * The grant a path fact needs, from the file it was found in: "$package" for anything inside the package
+ * (however it is spelled), "$tmp/…", "$home/…" or an absolute path; null when it is computed, climbs out
+ * of its base, or is a whole root.
+ */
+export function pathGrantOf(f: PathFact, fileRel: string): string | null {
+  if (f.base === null) return null;
+  if (f.base === 'dir' || f.base === 'file') {
+    const start = f.base === 'dir' ? (dirname(fileRel) === '.' ? '' : dirname(fileRel)) : fileRel;
+    const n = normalizeRest(start + f.rest, !f.partial);
+    return n === null ? null : '$package';
+  }
+  const n = normalizeRest(f.rest, !f.partial);
+  if (n === null) return null;
+  if (f.base === '/') return n.rest === '' ? null : `/${n.rest}`;
+  return n.rest === '' ? f.base : `${f.base}/${n.rest}`;
 }
 
 /** A file's analysable text: its hex digest (the cache key), a NUL, then the source; or a size marker. */
@@ -301,7 +351,7 @@ function sourceOf(bytes: Buffer, digest: Buffer, maxFileBytes: number): string {
 async function factsFor(rel: string, content: string, kind: SourceKind, ctx: CopyContext): Promise<FileFacts> {
   if (content.startsWith('\0too-large:')) {
     const size = Number(content.slice('\0too-large:'.length));
-    return { imports: [], dynamic: [], builtins: [], globals: [], native: [], warnings: [], unanalysable: `${formatSize(size)} is over the limit of ${formatSize(ctx.maxFileBytes)} per file` };
+    return { imports: [], dynamic: [], builtins: [], globals: [], native: [], warnings: [], hosts: [], paths: [], unanalysable: `${formatSize(size)} is over the limit of ${formatSize(ctx.maxFileBytes)} per file` };
   }
   void rel;
   const sep0 = content.indexOf('\0');

@@ -1,11 +1,12 @@
 // Analyses a whole installed tree: every package copy under node_modules, in parallel, merged by name.
 import { join } from 'node:path';
-import { describeEntry, gained, normalizeEntry, type PackagePolicy } from '../policy/index.js';
+import { describeEntry, gained, normalizeEntry, unionEntries, type PackagePolicy } from '../policy/index.js';
 import { communityDeclarations } from './community.js';
 import { FactsCache } from './cache.js';
 import { analyzeCopy, simplify, type CopyAnalysis, type CopyContext } from './package.js';
 import { AnalysisPool } from './pool.js';
 import { nodePowers, type ReadPowers } from './powers.js';
+import { throughDependencies } from './through.js';
 import { findPackages, type FoundCopy, type TreeProblem } from './tree.js';
 import type { Evidence, PackageAnalysis, PackageWarning } from './types.js';
 
@@ -92,7 +93,7 @@ export async function analyzeProject(projectDir: string, options: AnalyzeProject
   } finally {
     await analyzer.close();
   }
-  const packages = mergeByName(results);
+  const packages = throughTree(mergeByName(results));
   return {
     packages,
     app,
@@ -106,6 +107,38 @@ export async function analyzeProject(projectDir: string, options: AnalyzeProject
       ms: Math.round(performance.now() - started),
     },
   };
+}
+
+/**
+ * Inferred hosts and paths include what a package reaches through the packages it loads (through.ts),
+ * with evidence naming the dependency that widened or opened them.
+ */
+export function throughTree(packages: PackageAnalysis[]): PackageAnalysis[] {
+  const entries: Record<string, PackagePolicy> = Object.create(null) as Record<string, PackagePolicy>;
+  for (const p of packages) entries[p.name] = p.entry;
+  const changed = throughDependencies(entries, packages.filter((p) => p.source === 'inferred').map((p) => p.name));
+  for (const p of packages) {
+    const c = changed.get(p.name);
+    if (!c) continue;
+    p.entry = normalizeEntry(c.entry);
+    p.inferred = normalizeEntry({ ...p.inferred, net: p.entry.net, fs: p.entry.fs });
+    if (!p.entry.net) delete p.inferred.net;
+    if (!p.entry.fs) delete p.inferred.fs;
+    const at = `${p.copies[0]?.path ?? `node_modules/${p.name}`}/package.json`;
+    for (const n of c.notes) {
+      const what = n.field === 'net' ? 'hosts' : 'paths';
+      if (n.opened) {
+        const key = n.field === 'net' ? 'net:*' : 'fs.read:*';
+        (p.evidence[key] ??= []).push({ file: at, line: 0, column: 0, text: `${what}: unknown (computed) in package ${n.via}, which it loads` });
+        continue;
+      }
+      for (const a of n.added) {
+        const key = n.field === 'net' ? `net:${a}` : `fs.${a}`;
+        (p.evidence[key] ??= []).push({ file: at, line: 0, column: 0, text: `${what} of package ${n.via}, which it loads` });
+      }
+    }
+  }
+  return packages;
 }
 
 /** Joins the copies of each package name into one analysis: the union of what they use, declarations, community additions. */
@@ -187,5 +220,7 @@ export function union(entries: PackagePolicy[]): PackagePolicy {
   }
   out.builtins = simplify(out.builtins!);
   out.globals = simplify(out.globals!);
+  // A copy that can reach any host (or path) makes the name unrestricted; one that cannot connect at all adds nothing.
+  Object.assign(out, unionEntries(entries));
   return normalizeEntry(out);
 }

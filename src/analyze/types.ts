@@ -40,6 +40,30 @@ export interface WarningFact extends Location {
   message: string;
 }
 
+/**
+ * A connection (or a lookup) the file makes: the host (and port) when the call names it literally,
+ * `host` null when it is computed, and `unix:<path>` for a unix socket at a literal path.
+ */
+export interface HostFact extends Location {
+  host: string | null;
+  port: number | null;
+  /** The call that makes it ("https.get", "fetch", "axios.create"). */
+  via: string;
+}
+
+/**
+ * A path the file reads or writes: relative to the file's own folder ("dir") or the file itself
+ * ("file"), under $tmp or $home, or absolute ("/"); `base` null when it is computed. `rest` holds only
+ * whole path segments known for certain (a computed tail is dropped, `partial` then says so).
+ */
+export interface PathFact extends Location {
+  base: 'dir' | 'file' | '$tmp' | '$home' | '/' | null;
+  rest: string;
+  partial: boolean;
+  access: 'read' | 'write';
+  via: string;
+}
+
 /** What one source file does, independent of where it is installed (so it can be cached by content). */
 export interface FileFacts {
   imports: ImportFact[];
@@ -48,6 +72,8 @@ export interface FileFacts {
   globals: CapabilityFact[];
   native: CapabilityFact[];
   warnings: WarningFact[];
+  hosts: HostFact[];
+  paths: PathFact[];
   /** Set when the file could not be analysed at all. */
   unanalysable?: string;
 }

@@ -1,7 +1,7 @@
 // The capability review of an install: per package name, what it could do before and what it can
 // do after, its install scripts and the warnings, and whether that widens anything (an escalation,
 // which needs a human's acceptance).
-import { mergeByName, scriptsKey, union, type CopyAnalysis, type Evidence } from '../analyze/index.js';
+import { mergeByName, scriptsKey, throughDependencies, union, type CopyAnalysis, type Evidence } from '../analyze/index.js';
 import { describeEntry, gained, normalizeEntry, type Lock, type PackagePolicy, type Policy } from '../policy/index.js';
 import type { InstallPlan } from './plan.js';
 import type { StagedCopy } from './stage.js';
@@ -77,18 +77,30 @@ export function reviewInstall(input: {
   const touched = new Set(plan.changes.map((c) => c.name));
   const out: Review = { packages: [], entries: Object.create(null) as Record<string, PackagePolicy>, removed: [], escalations: 0 };
   const lockRecords = Object.values(lock?.packages ?? {});
+  // What each touched name can do after the install, from its fresh analysis; then widened by what
+  // it reaches through the packages it loads, as init does for the whole tree (through.ts).
+  const fresh = new Map<string, { merged: ReturnType<typeof mergeByName>[number] | undefined; entry: PackagePolicy; analyses: CopyAnalysis[] }>();
+  for (const name of touched) {
+    const changes = plan.changes.filter((c) => c.name === name);
+    const after = [...plan.nodes.values()].filter((n) => n.name === name);
+    const analyses: CopyAnalysis[] = changes.map((c) => staged.get(c.location)?.analysis).filter((a): a is CopyAnalysis => a !== undefined);
+    const merged = analyses.length ? mergeByName(analyses)[0] : undefined;
+    // Copies the install leaves alone keep what was inferred for them before.
+    const keepsOld = after.some((n) => !changes.some((c) => c.location === n.location));
+    const parts = [merged?.entry, keepsOld ? lock?.inferred[name] : undefined].filter((e): e is PackagePolicy => e !== undefined);
+    fresh.set(name, { merged, entry: after.length ? union(parts) : {}, analyses });
+  }
+  const known: Record<string, PackagePolicy> = { ...(lock?.inferred ?? {}) };
+  for (const [name, f] of fresh) known[name] = f.entry;
+  const inferredNames = [...fresh].filter(([, f]) => !f.merged || f.merged.source === 'inferred').map(([name]) => name);
+  for (const [name, c] of throughDependencies(known, inferredNames)) fresh.get(name)!.entry = normalizeEntry(c.entry);
   for (const name of [...touched].sort()) {
     const changes = plan.changes.filter((c) => c.name === name);
     const after = [...plan.nodes.values()].filter((n) => n.name === name);
     const before = lockRecords.filter((r) => r.name === name);
     const last = lock?.inferred[name];
     const granted = policy?.packages[name];
-    const fresh: CopyAnalysis[] = changes.map((c) => staged.get(c.location)?.analysis).filter((a): a is CopyAnalysis => a !== undefined);
-    const merged = fresh.length ? mergeByName(fresh)[0] : undefined;
-    // Copies the install leaves alone keep what was inferred for them before.
-    const keepsOld = after.some((n) => !changes.some((c) => c.location === n.location));
-    const parts = [merged?.entry, keepsOld ? last : undefined].filter((e): e is PackagePolicy => e !== undefined);
-    const entry = after.length ? union(parts) : {};
+    const { merged, entry, analyses } = fresh.get(name)!;
     const kind: PackageReview['kind'] = after.length === 0 ? 'removed' : before.length === 0 ? 'added' : 'updated';
     if (after.length) out.entries[name] = entry;
     else out.removed.push(name);
@@ -113,7 +125,7 @@ export function reviewInstall(input: {
     const allowed = granted?.scripts === true || entry.scripts === true;
     const reviewedScripts = new Set(before.filter((r) => r.scripts && Object.keys(r.scripts).length).map((r) => scriptsKey(r.scripts!)));
     const seen = new Set<string>();
-    for (const a of fresh) {
+    for (const a of analyses) {
       const key = scriptsKey(a.scripts);
       if (!Object.keys(a.scripts).length || seen.has(key)) continue;
       seen.add(key);

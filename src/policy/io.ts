@@ -6,7 +6,7 @@ import { PolicyError } from './error.js';
 import { normalizeEntry, POLICY_FILE, type PackagePolicy, type Policy } from './model.js';
 import { validatePolicy } from './schema.js';
 
-const FIELD_ORDER: (keyof PackagePolicy)[] = ['trust', 'builtins', 'globals', 'packages', 'files', 'native', 'scripts'];
+const FIELD_ORDER: (keyof PackagePolicy)[] = ['trust', 'builtins', 'globals', 'packages', 'files', 'net', 'fs', 'native', 'scripts'];
 
 /** The policy as the file stores it: stable order, one capability per line, no timestamps. */
 export function serializePolicy(policy: Policy): string {
@@ -14,10 +14,17 @@ export function serializePolicy(policy: Policy): string {
   for (const name of Object.keys(policy.packages).sort()) {
     const entry = normalizeEntry(policy.packages[name] ?? {});
     const ordered: Record<string, unknown> = {};
-    for (const f of FIELD_ORDER) if (entry[f] !== undefined) ordered[f] = entry[f];
+    for (const f of FIELD_ORDER) if (entry[f] !== undefined) ordered[f] = f === 'fs' ? orderedFs(entry.fs!) : entry[f];
     packages[name] = ordered as PackagePolicy;
   }
   return JSON.stringify({ version: policy.version, packages }, null, 2) + '\n';
+}
+
+function orderedFs(fs: NonNullable<PackagePolicy['fs']>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  if (fs.read) out.read = fs.read;
+  if (fs.write) out.write = fs.write;
+  return out;
 }
 
 /** Parses JSON text, turning a syntax error into one that names the file, line and column. */

@@ -1,10 +1,11 @@
 // Validation of untrusted policy JSON: every problem names the file, the JSON path and what was expected.
 import { describeValue, formatPath, type PathSegment } from '../util/jsonpath.js';
 import { PolicyError } from './error.js';
+import { formatHostPattern, formatPathGrant, parseHostPattern, parsePathGrant, type FsGrants } from './grants.js';
 import { POLICY_VERSION, type PackagePolicy, type Policy } from './model.js';
 import { isKnownBuiltin, isValidAppFile, isValidGlobal, isValidPackageName, parseBuiltinCapability } from './names.js';
 
-const ENTRY_FIELDS = new Set(['trust', 'builtins', 'globals', 'packages', 'files', 'native', 'scripts']);
+const ENTRY_FIELDS = new Set(['trust', 'builtins', 'globals', 'packages', 'files', 'net', 'fs', 'native', 'scripts']);
 
 export interface Problem {
   path: PathSegment[];
@@ -27,6 +28,12 @@ export function checkEntry(value: unknown, path: PathSegment[], problems: Proble
     if (key === 'trust') {
       if (v !== 'full') problems.push({ path: at, message: `expected "full", got ${describeValue(v)}` });
       else entry.trust = 'full';
+    } else if (key === 'net') {
+      const list = checkNet(v, at, problems);
+      if (list) entry.net = list;
+    } else if (key === 'fs') {
+      const fs = checkFs(v, at, problems);
+      if (fs) entry.fs = fs;
     } else if (key === 'native' || key === 'scripts') {
       if (typeof v !== 'boolean') problems.push({ path: at, message: `expected true or false, got ${describeValue(v)}` });
       else entry[key] = v;
@@ -46,6 +53,56 @@ export function checkEntry(value: unknown, path: PathSegment[], problems: Proble
     }
   }
   return entry;
+}
+
+/** `net`: host patterns, stored canonically (lower case, punycode, dotted IPv4, bracketed IPv6). */
+function checkNet(value: unknown, at: PathSegment[], problems: Problem[]): string[] | undefined {
+  if (!Array.isArray(value)) {
+    problems.push({ path: at, message: `expected an array of host patterns, got ${describeValue(value)}` });
+    return undefined;
+  }
+  const list: string[] = [];
+  value.forEach((item: unknown, i: number) => {
+    if (typeof item !== 'string') {
+      problems.push({ path: [...at, i], message: `expected a string, got ${describeValue(item)}` });
+      return;
+    }
+    const p = parseHostPattern(item);
+    if (typeof p === 'string') problems.push({ path: [...at, i], message: `${p}, got ${describeValue(item)}` });
+    else list.push(formatHostPattern(p));
+  });
+  return list;
+}
+
+/** `fs`: `{ "read": [paths], "write": [paths] }`; write paths may be read too. */
+function checkFs(value: unknown, at: PathSegment[], problems: Problem[]): FsGrants | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    problems.push({ path: at, message: `expected an object like { "read": ["$package"], "write": ["$tmp"] }, got ${describeValue(value)}` });
+    return undefined;
+  }
+  const out: FsGrants = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (key !== 'read' && key !== 'write') {
+      problems.push({ path: [...at, key], message: 'unknown field (expected "read" and "write")' });
+      continue;
+    }
+    if (!Array.isArray(v)) {
+      problems.push({ path: [...at, key], message: `expected an array of paths, got ${describeValue(v)}` });
+      continue;
+    }
+    const list: string[] = [];
+    v.forEach((item: unknown, i: number) => {
+      if (typeof item !== 'string') {
+        problems.push({ path: [...at, key, i], message: `expected a string, got ${describeValue(item)}` });
+        return;
+      }
+      const g = parsePathGrant(item);
+      if (typeof g === 'string') problems.push({ path: [...at, key, i], message: g.includes(', got ') ? g : `${g}, got ${describeValue(item)}` });
+      else list.push(formatPathGrant(g));
+    });
+    out[key] = list;
+  }
+  return out;
 }
 
 function checkCapability(field: 'builtins' | 'globals' | 'packages' | 'files', item: unknown): string | null {

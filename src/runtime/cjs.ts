@@ -105,6 +105,7 @@ export class CommonJsLoader {
       // Verified from the very text compiled below (trusted packages too); the cache reuses the digest.
       const digest = loader.runtime.integrity?.verifySource(filename, content);
       const ctx = loader.runtime.context(loc.name);
+      loader.runtime.reach.noteLoaded(loc.name, loc.root);
       if (ctx.grants.trusted) return uncontained.call(this, content, filename, format);
       return loader.compile(this, content, filename, loc, ctx, digest?.toString('hex'));
     };

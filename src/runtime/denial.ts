@@ -2,7 +2,9 @@
 // per package and capability (even if the package catches the error), warn mode, and the JSON report.
 import { writeFileSync, writeSync } from 'node:fs';
 
-export type ViolationKind = 'builtin' | 'global' | 'env' | 'package' | 'file' | 'app-file' | 'native' | 'tamper' | 'unsupported' | 'integrity';
+export type ViolationKind =
+  | 'builtin' | 'global' | 'env' | 'package' | 'file' | 'app-file' | 'native' | 'tamper' | 'unsupported' | 'integrity'
+  | 'net' | 'fs-read' | 'fs-write' | 'fd' | 'unattributed';
 
 export interface Violation {
   package: string;
@@ -36,6 +38,18 @@ export function describeViolation(v: Omit<Violation, 'count'>): string {
       return `${who} may not load ${v.detail ?? v.capability}: a package may load only its own files and the packages its policy lists`;
     case 'tamper':
       return `${who} may not change ${v.detail ?? v.capability}: packages see each other's exports read-only`;
+    case 'net':
+      // capability: the grant that would allow it ("api.example.com:443", "unix:$tmp/x.sock"); detail: what was tried.
+      return `${who} may not ${v.detail ?? `connect to ${v.capability}`} — to allow, add ${JSON.stringify(v.capability)} to ${where}.net in packsec.policy.json`;
+    case 'fs-read':
+    case 'fs-write': {
+      const access = v.kind === 'fs-write' ? 'write' : 'read';
+      return `${who} may not ${access} ${v.detail ?? v.capability} — to allow, add ${JSON.stringify(v.capability)} to ${where}.fs.${access} in packsec.policy.json`;
+    }
+    case 'fd':
+      return `${who} may not ${v.detail ?? `use ${v.capability}`}`;
+    case 'unattributed':
+      return `packsec: ${v.detail ?? v.capability} — call it from code of your own (not as a bound function handed straight to a timer, promise or event), or grant it to those packages in packsec.policy.json`;
     case 'integrity':
       return `${who} failed verification: ${v.detail ?? v.capability} — reinstall it (\`npsm ci\`), or run \`packsec init\` to record the change if it is intended`;
     default:

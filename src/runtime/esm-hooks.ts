@@ -184,7 +184,8 @@ export class HookCore {
     const params = new URL(url).searchParams;
     const p = JSON.stringify(params.get('p') ?? '');
     if (url.startsWith('packsec:context?')) {
-      return { format: 'module', shortCircuit: true, source: `const c = ${RUNTIME}.context(${p}); export const g = c.g; export const p = c.prop;` };
+      const r = JSON.stringify(params.get('r') ?? '');
+      return { format: 'module', shortCircuit: true, source: `const c = ${RUNTIME}.context(${p}, ${r}); export const g = c.g; export const p = c.prop;` };
     }
     if (url.startsWith('packsec:builtin?')) {
       const m = params.get('m') ?? '';

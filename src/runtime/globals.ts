@@ -173,7 +173,7 @@ export class GlobalsFactory {
   }
 
   /** Fills a compartment's globalThis for one package. */
-  populate(g: Record<string, unknown>, grants: PackageGrants, monitor: Monitor, builtin: (module: string) => unknown): void {
+  populate(g: Record<string, unknown>, grants: PackageGrants, monitor: Monitor, builtin: (module: string) => unknown, guard?: (name: string, value: unknown) => unknown): void {
     const real = this.real;
     const define = (name: string, value: unknown) => Object.defineProperty(g, name, { value, writable: true, enumerable: false, configurable: true });
     const shared = (this.shared ??= this.build(g));
@@ -208,6 +208,8 @@ export class GlobalsFactory {
       Object.defineProperty(g, name, {
         get() {
           const v = read();
+          const guarded = guard?.(name, v);
+          if (guarded !== undefined) return guarded;
           return typeof v === 'function' ? protectShared(v) : v && typeof v === 'object' ? readOnlyView(v) : v;
         },
         set(v: unknown) { define(name, v); },

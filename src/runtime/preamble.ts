@@ -128,7 +128,12 @@ function start(verified: VerifiedLoading | null): ((entry: string) => void) | nu
 
   Object.defineProperty(globalThis, KEY, {
     value: Object.freeze({
-      context: (name: string) => runtime.context(name),
+      // An ES module's context: `root` is its package's folder, from the module's own URL (the hooks' doing).
+      context: (name: string, root?: string) => {
+        const ctx = runtime.context(name);
+        if (typeof root === 'string' && root) runtime.reach.noteLoaded(name, root);
+        return ctx;
+      },
       builtin: (name: string, module: string) => runtime.builtin(runtime.context(name), module),
       named: (name: string, module: string) => runtime.namedExports(runtime.context(name), module),
       view: (value: unknown, owner: string, viewer: string) => exportsView(value, owner, viewer, runtime.monitor),

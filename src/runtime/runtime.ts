@@ -1,6 +1,9 @@
 // The runtime's state in the app's main thread: one context per contained package (its compartment
 // global, its facades of built-ins), the policy, the monitor of violations, and the transform cache.
-import type { Policy } from '../policy/index.js';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { NET_MODULES, type Policy } from '../policy/index.js';
 import { builtinFacade } from './builtins.js';
 import { exempt } from './harden.js';
 import { processExports } from './process.js';
@@ -9,9 +12,16 @@ import { transformSource } from './transform.js';
 import { Monitor } from './denial.js';
 import { GlobalsFactory, type RealGlobals } from './globals.js';
 import type { Integrity } from './integrity.js';
-import { RuntimePolicy, type PackageGrants } from './policy.js';
+import { builtinGranted, RuntimePolicy, type PackageGrants } from './policy.js';
+import { EVAL_URL_PREFIX, Reach } from './reach.js';
+import { NetGuard } from './net-guard.js';
+import { FsGuard } from './fs-guard.js';
 
-declare const Compartment: new (options: { __options__: true; globals?: Record<string, unknown> }) => { globalThis: Record<string, unknown> };
+declare const Compartment: new (options: { __options__: true; globals?: Record<string, unknown>; transforms?: ((source: string) => string)[] }) => { globalThis: Record<string, unknown> };
+
+/** Folders of packsec's own code and of SES: their frames are nobody's when the runtime asks who is calling. */
+const OWN_DIRS = [fileURLToPath(new URL('../', import.meta.url)), dirname(createRequire(import.meta.url).resolve('ses')) + '/'];
+const STREAM_EXPORTS = new Set(['createReadStream', 'createWriteStream', 'ReadStream', 'WriteStream', 'FileReadStream', 'FileWriteStream']);
 
 export interface PackageContext {
   grants: PackageGrants;
@@ -47,7 +57,19 @@ export class Runtime {
    * In a child process started by a contained package: its entry file runs as that package. Its
    * "folder" is the entry file alone, so it cannot reach the app files next to it.
    */
-  mainAs: { name: string; root: string } | null = null;
+  get mainAs(): { name: string; root: string } | null {
+    return this._mainAs;
+  }
+  set mainAs(v: { name: string; root: string } | null) {
+    this._mainAs = v;
+    this.reachOptions.mainAs = v;
+  }
+  private _mainAs: { name: string; root: string } | null = null;
+  /** Finer grants: the hosts and paths packages may reach, and the guards that check them. */
+  readonly reach: Reach;
+  private readonly reachOptions: ConstructorParameters<typeof Reach>[2];
+  readonly netGuard: NetGuard | null;
+  readonly fsGuard: FsGuard;
   builtinLoader: (module: string) => object = () => ({});
   /** Verified loading against packsec.lock.json; null when it is off (`packsec run --no-verify`). */
   integrity: Integrity | null = null;
@@ -62,6 +84,47 @@ export class Runtime {
     this.globals = new GlobalsFactory(real);
     // Built-in classes that extend Error (assert.AssertionError) lead up to it; it must stay unfrozen.
     exempt(real.Error);
+    this.reachOptions = { projectDir: options.projectDir, ownDirs: OWN_DIRS, Error: real.Error, mainAs: null };
+    this.reach = new Reach(options.policy, this.monitor, this.reachOptions);
+    this.netGuard = this.reach.netActive ? new NetGuard(this.reach) : null;
+    this.netGuard?.install();
+    this.fsGuard = new FsGuard(this.reach, (name, capability) => {
+      const dot = capability.indexOf('.');
+      return builtinGranted(this.policy.grants(name), capability.slice(0, dot), capability.slice(dot + 1));
+    });
+    this.fsGuard.install();
+  }
+
+  /**
+   * The checked replacement of a granted built-in export (fs paths, network hosts), or undefined. Stream
+   * exports always get one: a stream would otherwise hand out the real fs module.
+   */
+  guardExport(ctx: PackageContext, module: string, path: string, value: unknown): unknown {
+    if (module === 'fs' || module === 'fs/promises') {
+      if (this.reach.fsActive || (module === 'fs' && STREAM_EXPORTS.has(path))) return this.fsGuard.wrap(ctx.grants.name, module, path, value);
+      return undefined;
+    }
+    if (this.netGuard && NET_MODULES.has(module)) return this.netGuard.wrap(ctx.grants.name, module, path, value);
+    if (this.reach.fsActive && (module === 'sqlite' || module === 'wasi')) return this.fsGuard.wrapOther(ctx.grants.name, module, path, value);
+    return undefined;
+  }
+
+  /** The checked replacement of a granted global (fetch, WebSocket, EventSource), or undefined. */
+  private guardGlobal(ctx: () => PackageContext, name: string, value: unknown): unknown {
+    if (!this.netGuard || typeof value !== 'function') return undefined;
+    if (name !== 'fetch' && name !== 'WebSocket' && name !== 'EventSource') return undefined;
+    const c = ctx();
+    const key = `\0global:${name}`;
+    const hit = c.facades.get(key);
+    if (hit && (hit as { real: unknown }).real === value) return (hit as { wrapped: unknown }).wrapped;
+    let wrapped: unknown;
+    if (name === 'fetch') wrapped = this.netGuard.fetchFor(c.grants.name, value as (...a: unknown[]) => unknown);
+    else {
+      this.netGuard.gateGlobalClass(value);
+      wrapped = this.netGuard.socketClassFor(c.grants.name, value);
+    }
+    c.facades.set(key, { real: value, wrapped });
+    return wrapped;
   }
 
   context(name: string): PackageContext {
@@ -71,9 +134,13 @@ export class Runtime {
     if (!grants.listed) {
       this.monitor.record({ package: name, kind: 'unsupported', capability: 'policy entry', detail: 'it has no entry in packsec.policy.json, so it gets no capabilities (run `packsec init`)' });
     }
-    const compartment = new Compartment({ __options__: true });
+    this.reach.noteContext(name);
+    // Code the package evaluates (eval, Function) is named after it in stack traces, so the runtime
+    // can tell whose it is (the last sourceURL comment wins, so the package cannot pick another name).
+    const sourceUrl = `\n//# sourceURL=${EVAL_URL_PREFIX}${name}`;
+    const compartment = new Compartment({ __options__: true, transforms: [(source) => source + sourceUrl] });
     const g = compartment.globalThis;
-    this.globals.populate(g, grants, this.monitor, (module) => this.builtin(this.context(name), module));
+    this.globals.populate(g, grants, this.monitor, (module) => this.builtin(this.context(name), module), (global, value) => this.guardGlobal(() => this.context(name), global, value));
     const realGlobal = this.real.global;
     ctx = {
       grants,
@@ -106,6 +173,8 @@ export class Runtime {
     if (module === 'process') facade = ctx.g.process;
     else {
       const real = this.builtinLoader(module);
+      // Classes an instance leads back to are gated before a facade hands them out (and freezes them).
+      if (this.reach.fsActive && (module === 'sqlite' || module === 'wasi')) this.fsGuard.prepare(module, real);
       facade = builtinFacade(real, module, ctx.grants, this.monitor, { wrap: (m, p, v) => this.wrapExport(ctx, m, p, v) });
     }
     ctx.facades.set(module, facade);

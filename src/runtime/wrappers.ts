@@ -53,6 +53,8 @@ const CHILD_FUNCTIONS: Record<string, 'spawn' | 'exec'> = {
 export function installWrappers(runtime: Runtime, requireFor: (filename: string, ctx: PackageContext, loc: PackageLocation) => NodeJS.Require): void {
   const realEnv = runtime.real.process.env;
   runtime.wrapExport = (ctx, module, path, value) => {
+    const guarded = runtime.guardExport(ctx, module, path, value);
+    if (guarded !== undefined) return guarded;
     if (typeof value !== 'function') return value;
     const fn = value as (...a: unknown[]) => unknown;
     if (module === 'child_process' && CHILD_FUNCTIONS[path] !== undefined) {

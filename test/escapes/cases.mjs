@@ -44,4 +44,91 @@ export default [
   { name: 'own-esm-create-require', kind: 'escape', esm: true, v2: `import { createRequire } from 'node:module';\nexport default async () => createRequire(import.meta.url)('fs').readFileSync('__CANARY__', 'utf8');\n` },
   { name: 'own-esm-getbuiltin', kind: 'escape', esm: true, v2: `export default async () => process.getBuiltinModule('fs').readFileSync('__CANARY__', 'utf8');\n` },
   { name: 'own-esm-mutate-shared', kind: 'escape', esm: true, v2: `import s from 'shared-lib';\nexport default async () => { try { s.greet = () => 'HIJACKED'; } catch {} return 'done'; };\n` },
+
+  // Finer grants. A package granted one host (inference reads it from v1's literal calls) tries every route
+  // to another one, the suite's listener on 127.0.0.1; a package granted only its own folder tries to read
+  // the canary outside it with "..", symlinks, other spellings of the path and streams. (Having another
+  // package read for it is in test/run-grants.test.ts: a package that loads another one that uses fs is
+  // not restricted by inference, which cannot say the other one's folder in its terms.)
+  ...netCases(),
+  ...fsCases(),
 ];
+
+function netCases() {
+  // v1 names one host in every call that opens a connection, so inference grants just that host, and the
+  // built-ins v2 needs.
+  const v1 = `const http = require('http'); const https = require('https'); const net = require('net'); const tls = require('tls'); const http2 = require('http2'); const dns = require('dns');
+const H = 'api.granted.invalid';
+module.exports = async () => {
+  if (module.id === 'never') { http.get('http://' + H + '/'); http.request({ host: H, port: 80 }); https.get('https://' + H + '/'); net.connect(443, H); tls.connect(443, H); http2.connect('https://' + H); dns.lookup(H, () => {}); fetch('https://' + H + '/'); setTimeout(() => {}, 1); }
+  return 'benign:' + typeof http.get;
+};
+`;
+  const wrap = (body) => `const http = require('http'); const https = require('https'); const net = require('net'); const tls = require('tls'); const http2 = require('http2'); const dns = require('dns');
+const H = 'api.granted.invalid'; const P = __PORT__;
+const done = (ok) => (x) => ok('tried:' + (x && (x.code || x.message) || x));
+module.exports = () => new Promise((ok) => { try { ${body} } catch (e) { ok('threw:' + e.code); } setTimeout(() => ok('timeout'), 1500); });
+`;
+  const cases = {
+    'grant-host-http-get': `http.get('http://127.0.0.1:' + P + '/', done(ok)).on('error', done(ok));`,
+    'grant-host-http-options': `http.request({ hostname: '127.0.0.1', port: P }, done(ok)).on('error', done(ok)).end();`,
+    'grant-host-decimal-ip': `http.get('http://2130706433:' + P + '/', done(ok)).on('error', done(ok));`,
+    'grant-host-https': `https.get({ host: '127.0.0.1', port: P, rejectUnauthorized: false }, done(ok)).on('error', done(ok));`,
+    'grant-host-net-connect': `net.connect(P, '127.0.0.1', () => ok('connected')).on('error', done(ok));`,
+    'grant-host-ipv4-mapped': `net.connect({ host: '::ffff:127.0.0.1', port: P }, () => ok('connected')).on('error', done(ok));`,
+    'grant-host-net-socket': `const S = net.connect(443, H).on('error', () => {}).constructor; new S().connect(P, '127.0.0.1', () => ok('connected')).on('error', done(ok));`,
+    'grant-host-tls': `tls.connect(P, '127.0.0.1', { rejectUnauthorized: false }).on('error', done(ok));`,
+    'grant-host-http2': `http2.connect('http://127.0.0.1:' + P).on('error', done(ok));`,
+    'grant-host-fetch': `fetch('http://127.0.0.1:' + P + '/').then(done(ok), done(ok));`,
+    'grant-host-fetch-request': `fetch(new Request('http://127.0.0.1:' + P + '/')).then(done(ok), done(ok));`,
+    'grant-host-own-lookup': `net.connect({ host: H, port: P, lookup: (n, o, cb) => (o && o.all ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4)) }, () => ok('connected')).on('error', done(ok));`,
+    'grant-host-socket-of-a-request': `const r = http.get('http://' + H + '/'); r.on('error', () => {}); r.on('socket', (s) => { const s2 = new s.constructor(); s2.on('error', done(ok)); s2.connect(P, '127.0.0.1', () => ok('connected')); });`,
+    'grant-host-agent-createconnection': `const r = http.get('http://' + H + '/'); r.on('error', () => {}); r.agent.createConnection({ host: '127.0.0.1', port: P }, () => {}).on('connect', () => ok('connected')).on('error', done(ok));`,
+    'grant-host-bound-later': `const s = new (net.connect(443, H).on('error', () => {}).constructor)(); s.on('error', done(ok)); s.on('connect', () => ok('connected')); Promise.resolve([{ host: '127.0.0.1', port: P }]).then(Function.prototype.apply.bind(s.connect, s)).catch(done(ok));`,
+    'grant-host-queued-agent': `const r = http.get('http://' + H + '/'); r.on('error', () => {}); const agent = new r.agent.constructor({ maxSockets: 1 }); const real = agent.createConnection; agent.createConnection = real.bind(agent, { host: '127.0.0.1', port: P }); http.get({ host: H, agent }).on('error', done(ok));`,
+  };
+  const out = Object.entries(cases).map(([name, body]) => ({ name, kind: 'escape', v1, v2: wrap(body) }));
+  out.push({ name: 'grant-host-esm', kind: 'escape', esm: true,
+    v1: `import http from 'node:http';\nexport default async () => { if (import.meta.url === 'never:') http.get('http://api.granted.invalid/'); return 'benign:esm'; };\n`,
+    v2: `import http from 'node:http';\nexport default () => new Promise((ok) => { try { http.get('http://127.0.0.1:__PORT__/', () => ok('sent')).on('error', (e) => ok('tried:' + e.code)); } catch (e) { ok('threw:' + e.code); } });\n` });
+  // The granted host itself still works (here it does not resolve: the call is made, not denied).
+  out.push({ name: 'legit-granted-host', kind: 'legit', expect: '^benign:(ENOTFOUND|EAI_AGAIN)$', v1,
+    v2: `const http = require('http');\nmodule.exports = () => new Promise((ok) => http.get('http://api.granted.invalid/').on('error', (e) => ok('benign:' + e.code)));\n` });
+  return out;
+}
+
+function fsCases() {
+  // v1 reads and writes only inside its own folder: inference grants $package for both, and the built-ins.
+  const v1 = `const fs = require('fs'); const path = require('path');
+const own = path.join(__dirname, 'data.txt');
+module.exports = async () => {
+  if (module.id === 'never') { Buffer.from(''); fs.open(own, 'r', () => {}); fs.symlinkSync(own, path.join(__dirname, 'l')); fs.writeFileSync(path.join(__dirname, 'w'), ''); fs.renameSync(path.join(__dirname, 'a'), path.join(__dirname, 'b')); fs.createReadStream(own); fs.realpathSync(own); fs.promises.readFile(own); }
+  return 'benign:' + fs.readFileSync(own, 'utf8');
+};
+`;
+  const wrap = (body) => `const fs = require('fs'); const path = require('path');
+const own = path.join(__dirname, 'data.txt'); const C = '__CANARY__';
+module.exports = async () => { const r = []; const t = async (f) => { try { r.push(String(await f())); } catch (e) { r.push('x:' + e.code); } }; ${body}; return r.join('|'); };
+`;
+  const cases = {
+    'grant-path-dotdot': `await t(() => fs.readFileSync(path.join(__dirname, '..', '..', '..', 'canary.txt'), 'utf8'))`,
+    'grant-path-absolute': `await t(() => fs.readFileSync(C, 'utf8'))`,
+    'grant-path-other-spellings': `await t(() => fs.readFileSync(Buffer.from(C), 'utf8')); await t(() => fs.readFileSync(new URL('file://' + C), 'utf8')); await t(() => fs.readFileSync('/proc/self/root' + C, 'utf8')); await t(() => fs.readFileSync(__dirname + '/./../evil/../../../canary.txt', 'utf8'))`,
+    'grant-path-symlink-out': `await t(() => fs.symlinkSync(C, __dirname + '/l')); await t(() => fs.readFileSync(__dirname + '/l', 'utf8')); await t(() => fs.symlinkSync('../../../canary.txt', __dirname + '/l2')); await t(() => fs.readFileSync(__dirname + '/l2', 'utf8'))`,
+    'grant-path-symlink-then-dotdot': `await t(() => fs.symlinkSync('.', __dirname + '/up')); await t(() => fs.readFileSync(__dirname + '/up/../../../canary.txt', 'utf8'))`,
+    'grant-path-rename-in': `await t(() => fs.renameSync(C, __dirname + '/stolen.txt')); await t(() => fs.readFileSync(__dirname + '/stolen.txt', 'utf8'))`,
+    'grant-path-stream': `await t(() => new Promise((ok, ko) => fs.createReadStream(C).on('data', (d) => ok(String(d))).on('error', ko)))`,
+    'grant-path-stream-path-swapped': `await t(() => new Promise((ok, ko) => { const s = fs.createReadStream(own); s.path = C; s.on('data', (d) => ok(String(d))).on('error', ko); }))`,
+    'grant-path-stream-fs': `await t(() => new Promise((ok, ko) => { const s = fs.createReadStream(own); const inner = Object.getOwnPropertySymbols(s).map((k) => s[k]).find((v) => v && typeof v.open === 'function'); if (inner.readFileSync) return ok(inner.readFileSync(C, 'utf8')); inner.open(C, 'r', 0o666, (e, fd) => { if (e) return ko(e); const b = Buffer.alloc(64); inner.read(fd, b, 0, 64, 0, (e2, n) => (e2 ? ko(e2) : ok(b.toString('utf8', 0, n)))); }); }))`,
+    'grant-path-stream-class': `await t(() => new Promise((ok, ko) => { const S = fs.createReadStream(own).constructor; new S(C).on('data', (d) => ok(String(d))).on('error', ko); }))`,
+    'grant-path-promises': `await t(() => fs.promises.readFile(C, 'utf8'))`,
+    'grant-path-write-outside': `await t(() => fs.writeFileSync('__PWNED__', 'x'))`,
+  };
+  const out = Object.entries(cases).map(([name, body]) => ({ name, kind: 'escape', v1, v2: wrap(body) }));
+  out.push({ name: 'grant-path-esm', kind: 'escape', esm: true,
+    v1: `import { readFileSync } from 'node:fs';\nexport default async () => 'benign:' + readFileSync(new URL('./data.txt', import.meta.url), 'utf8');\n`,
+    v2: `import { readFileSync } from 'node:fs';\nexport default async () => { try { return readFileSync('__CANARY__', 'utf8'); } catch (e) { return 'x:' + e.code; } };\n` });
+  out.push({ name: 'legit-granted-paths', kind: 'legit', expect: '^benign:evil-own-data$', v1, v2: v1 });
+  return out;
+}
+

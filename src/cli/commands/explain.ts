@@ -1,7 +1,7 @@
 // `packsec explain <package>`: every capability of one package with its evidence (file:line and the
 // source line), what the policy grants beyond or short of inference, and the analysis warnings.
 import { analyzeProject, capabilityCategories, type Evidence, type PackageWarning } from '../../analyze/index.js';
-import { describeEntry, readPolicy, type PackagePolicy } from '../../policy/index.js';
+import { describeReach, readPolicy, type PackagePolicy } from '../../policy/index.js';
 import type { Command } from '../command.js';
 import { CliError } from '../errors.js';
 import { projectDir, requireNodeModules } from '../project.js';
@@ -42,9 +42,10 @@ export const explainCommand: Command<ExplainData> = {
       throw new CliError('UNKNOWN_PACKAGE', `"${name}" is not installed in ${dir}/node_modules`, suggestion(name, Object.keys(policy?.packages ?? {})));
     }
     const granted: PackagePolicy | undefined = policy?.packages[name];
-    const grantedCaps = new Set(describeEntry(granted ?? pkg.entry));
-    const found = new Set(describeEntry(pkg.inferred));
-    const declaredCaps = new Set(pkg.source === 'inferred' ? [] : describeEntry(pkg.entry));
+    // Hosts and paths show too when they are open: "net:*" (any host) with where they are computed.
+    const grantedCaps = new Set(describeReach(granted ?? pkg.entry));
+    const found = new Set(describeReach(pkg.inferred));
+    const declaredCaps = new Set(pkg.source === 'inferred' ? [] : describeReach(pkg.entry));
     const all = [...new Set([...grantedCaps, ...found, ...declaredCaps])].filter((k) => !k.startsWith('trust:')).sort();
     const capabilities = all.map((key): ExplainCapability => {
       const status = !grantedCaps.has(key) ? 'not-granted' : found.has(key) ? 'inferred' : declaredCaps.has(key) ? 'declared' : 'hand-added';
@@ -74,6 +75,7 @@ export const explainCommand: Command<ExplainData> = {
       const tag = cap.status === 'inferred' ? '' : cap.status === 'hand-added' ? c.yellow(' (granted by hand; not found by analysis)')
         : cap.status === 'not-granted' ? c.red(' (found by analysis, not granted by the policy)') : c.cyan(' (declared)');
       d.out(`  ${c.bold(cap.capability)}${cap.categories.length ? c.dim(` [${cap.categories.join(', ')}]`) : ''}${tag}`);
+      if (cap.capability === 'net:*' && !cap.evidence.length) d.out(c.dim('      hosts: any (no call names one literally)'));
       for (const e of cap.evidence) d.out(`      ${e.file}${e.line ? `:${e.line}` : ''}${e.text ? `  ${c.dim(e.text)}` : ''}`);
     }
     if (data.warnings.length) {

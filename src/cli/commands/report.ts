@@ -1,7 +1,7 @@
 // `packsec report`: the whole tree by capability category, who declared what, trusted packages,
 // dynamic code and files that could not be analysed.
 import { analyzeProject, capabilityCategories, CATEGORIES, entryCategories, type Category } from '../../analyze/index.js';
-import { describeEntry, readPolicy, type PackagePolicy } from '../../policy/index.js';
+import { describeEntry, describeReach, readPolicy, type PackagePolicy } from '../../policy/index.js';
 import type { Command } from '../command.js';
 import { listNames, projectDir, requireNodeModules } from '../project.js';
 
@@ -57,7 +57,7 @@ export const reportCommand: Command<ReportData> = {
           ? [...new Set(p.warnings.filter((w) => DYNAMIC_KINDS.has(w.kind)).map((w) => w.kind))]
           : cat === 'scripts'
             ? [`${Object.keys(p.scripts).join(', ')} (${entry.scripts ? 'allowed' : 'not run: not allowed'})`]
-            : describeEntry(entry).filter((k) => capabilityCategories(k).includes(cat));
+            : describeReach(entry).filter((k) => capabilityCategories(k).includes(cat));
         (data.categories[cat] ??= []).push({ name: p.name, capabilities });
       }
       for (const w of p.warnings) if (w.kind === 'unanalysable') data.unanalysable.push({ file: w.file, reason: w.message.replace(/^unanalysable: /, '') });
