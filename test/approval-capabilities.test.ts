@@ -43,7 +43,7 @@ describe('capability report of stored tarballs', () => {
     assert.deepEqual(report.files.map((f) => [f.path, f.change]), [['index.js', 'added'], ['package.json', 'added']]);
   });
 
-  it('compares with the previous version: capabilities, scripts, dependencies and files', async () => {
+  it('compares with the previous version: capabilities (with the host it now reaches), scripts, dependencies and files', async () => {
     const previous = createTarball({ 'package.json': JSON.stringify({ name: 'pad', version: '1.0.0', dependencies: { ms: '^2.0.0' } }), 'index.js': 'require("fs").readFileSync("x");\n', 'old.js': '' });
     const current = createTarball({
       'package.json': JSON.stringify({ name: 'pad', version: '1.1.0', dependencies: { ms: '^2.1.0', debug: '^4.0.0' }, scripts: { postinstall: 'node setup.js' } }),
@@ -52,7 +52,7 @@ describe('capability report of stored tarballs', () => {
     });
     const report = await capabilityReport('pad', { current, previous: { version: '1.0.0', tarball: previous } });
     assert.equal(report.previousVersion, '1.0.0');
-    assert.deepEqual(report.gained.map((g) => g.capability).sort(), ['globals:fetch', 'globals:process.env.NPM_TOKEN', 'scripts']);
+    assert.deepEqual(report.gained.map((g) => g.capability).sort(), ['globals:fetch', 'globals:process.env.NPM_TOKEN', 'net:example.test', 'scripts']);
     assert.equal(report.gained.find((g) => g.capability === 'globals:fetch')?.where, 'node_modules/pad/setup.js:1');
     assert.deepEqual(report.lost, []);
     assert.deepEqual(report.scripts, [{ event: 'postinstall', after: 'node setup.js' }]);
