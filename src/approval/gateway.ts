@@ -12,7 +12,7 @@ import type { ApprovalGate } from '../registry/context.js';
 import type { Db } from './db.js';
 import { ApprovalError } from './errors.js';
 import { PushNotifier, type VapidKeys } from './push.js';
-import { ApprovalService, type ApprovalSettings } from './service.js';
+import { ApprovalService, type ApprovalSettings, type Outcome } from './service.js';
 import type { RequestRecord } from './store.js';
 import { createApprovalWeb, issueLoginCode, loginLink, WebError, type ApprovalWeb } from './web/index.js';
 import type { Accounts, ApprovalRequests, ApprovalRequestView, Outcome as WebOutcome } from './web/services.js';
@@ -186,7 +186,11 @@ export class ApprovalGateway {
         const request = await this.service.openRequest(staged.id, via.tokenKey ? { tokenKey: via.tokenKey } : {});
         void this.#notify(request);
       },
-      canSee: async (staged, user) => isMaintainer(staged.record, user) || (await this.#involved(await this.service.requestOf(staged.record.name, staged.version), user)),
+      canSee: async (staged, user) => {
+        if (isMaintainer(staged.record, user)) return true;
+        const request = await this.service.requestOf(staged.record.name, staged.version);
+        return request !== null && this.#involved(await this.service.view(request.id, { user }), user);
+      },
     };
   }
 
@@ -202,17 +206,15 @@ export class ApprovalGateway {
   }
 
   /** Whether `user` takes part in a request: a member of its groups then or now, an owner, or its publisher. */
-  async #involved(request: RequestRecord | null, user: string): Promise<boolean> {
-    if (!request) return false;
+  async #involved({ request, decision }: Outcome, user: string): Promise<boolean> {
     if (request.publisher === user || request.policy.some((g) => g.members.includes(user))) return true;
-    const { decision } = await this.service.view(request.id, { user });
     return decision.groups.some((g) => g.eligible.includes(user)) || (await this.service.owners(request.packageName)).includes(user);
   }
 
   requests(): ApprovalRequests {
     const service = this.service;
-    const toView = async (request: RequestRecord, user: string): Promise<ApprovalRequestView> => {
-      const { decision } = await service.view(request.id, { user });
+    /** A request as the user who viewed it sees it (the rule's verdict was made for that user). */
+    const toView = async ({ request, decision }: Outcome): Promise<ApprovalRequestView> => {
       const whyNot = decision.approve.allowed ? undefined : decision.approve.reason;
       const v = (await this.#o.registry.store.readPackage(request.packageName))?.versions[request.version];
       return {
@@ -223,7 +225,7 @@ export class ApprovalGateway {
         ...(v?.tag ? { tag: v.tag } : {}), ...(whyNot ? { whyNot } : {}),
       };
     };
-    const outcome = async (run: () => Promise<{ request: RequestRecord; decision: { status: RequestRecord['status'] } }>): Promise<WebOutcome> => {
+    const outcome = async (run: () => Promise<Outcome>): Promise<WebOutcome> => {
       try {
         const { decision } = await run();
         return { ok: true, state: decision.status };
@@ -236,19 +238,19 @@ export class ApprovalGateway {
     return {
       list: async (user) => {
         const seen = await service.inbox(user);
-        return Promise.all(seen.reverse().map((o) => toView(o.request, user)));
+        return Promise.all(seen.reverse().map(toView));
       },
       get: async (id, user) => {
         const stageId = stageIdOf(id);
         if (!stageId) return null;
-        let request: RequestRecord;
+        let seen: Outcome;
         try {
-          request = (await service.view(stageId, { user })).request;
+          seen = await service.view(stageId, { user });
         } catch (err) {
           if (err instanceof ApprovalError && err.code === 'NOT_FOUND') return null;
           throw err;
         }
-        return (await this.#involved(request, user)) ? toView(request, user) : null;
+        return (await this.#involved(seen, user)) ? toView(seen) : null;
       },
       approve: (a, actor) => outcome(() => service.decideVerified('approve', core(a), actor.tokenKey ? { tokenKey: actor.tokenKey } : {})),
       reject: (a, actor) => outcome(() => service.decideVerified('reject', core(a), actor.tokenKey ? { tokenKey: actor.tokenKey } : {})),

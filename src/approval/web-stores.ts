@@ -1,7 +1,6 @@
 // The stores the approver UI and the WebAuthn ceremonies ask for (interfaces in webauthn.ts, push.ts and
 // web/services.ts), kept in the gateway's database: the same tables as the approval service's devices,
 // so PGlite and PostgreSQL both serve them and several gateways share them.
-import { createHash } from 'node:crypto';
 import { iso, type Sql } from './db.js';
 import type { PushSubscriptionRecord, SubscriptionStore } from './push.js';
 import {
@@ -153,8 +152,4 @@ export class DbLoginCodes implements LoginCodeStore {
   async prune(now: number): Promise<void> {
     await this.sql.query('delete from approval_login_codes where expires_at < $1', [at(now)]);
   }
-}
-
-export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }
