@@ -18,33 +18,36 @@ const pglite: Backend = {
   },
 };
 
+/** A new, empty PostgreSQL database on the server at `base`, for one test file; `drop` removes it. */
+export async function createTestDatabase(base: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const admin = async (sql: string) => {
+    const c = new pg.Client({ connectionString: base });
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  const name = `packsec_test_${randomBytes(6).toString('hex')}`;
+  await admin(`create database ${name}`);
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return { url: url.href, drop: () => admin(`drop database if exists ${name} with (force)`) };
+}
+
 function postgres(base: string): Backend {
   return {
     name: 'postgres',
     async open() {
-      const name = `packsec_test_${randomBytes(6).toString('hex')}`;
-      const admin = new pg.Client({ connectionString: base });
-      await admin.connect();
-      try {
-        await admin.query(`create database ${name}`);
-      } finally {
-        await admin.end();
-      }
-      const url = new URL(base);
-      url.pathname = `/${name}`;
-      const db = await openDb({ database: url.href });
+      const created = await createTestDatabase(base);
+      const db = await openDb({ database: created.url });
       return {
         db,
-        url: url.href,
+        url: created.url,
         async drop() {
           await db.close();
-          const c = new pg.Client({ connectionString: base });
-          await c.connect();
-          try {
-            await c.query(`drop database if exists ${name} with (force)`);
-          } finally {
-            await c.end();
-          }
+          await created.drop();
         },
       };
     },

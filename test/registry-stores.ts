@@ -2,15 +2,15 @@
 // always, PostgreSQL when PACKSEC_TEST_DATABASE_URL names a server (.ci/with-postgres). The suites are
 // written once and run on each; PACKSEC_TEST_STORES=embedded,postgres keeps the database ones (npm run test:db).
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after } from 'node:test';
-import pg from 'pg';
 import { MIGRATIONS } from '../src/approval/index.js';
 import { DbStore, openStore, startRegistry, type RegistryOptions, type RegistryStore, type RunningRegistry } from '../src/registry/index.js';
+import { createTestDatabase } from './db-helpers.js';
 import { cliPath } from './helpers.js';
 import { tree } from './registry-client.js';
 import { tmpDir } from './registry-helpers.js';
@@ -93,26 +93,9 @@ function postgres(base: string): StoreKind {
   return {
     name: 'postgres',
     async prepare() {
-      const name = `packsec_test_${randomBytes(6).toString('hex')}`;
-      const admin = new pg.Client({ connectionString: base });
-      await admin.connect();
-      try {
-        await admin.query(`create database ${name}`);
-      } finally {
-        await admin.end();
-      }
-      cleanup.push(async () => {
-        const c = new pg.Client({ connectionString: base });
-        await c.connect();
-        try {
-          await c.query(`drop database if exists ${name} with (force)`);
-        } finally {
-          await c.end();
-        }
-      });
-      const url = new URL(base);
-      url.pathname = `/${name}`;
-      return url.href;
+      const created = await createTestDatabase(base);
+      cleanup.push(created.drop);
+      return created.url;
     },
   };
 }

@@ -22,9 +22,8 @@ export const MARKER_FILE = 'registry.json';
 const FORMAT = 1;
 const KINDS: readonly StoreKind[] = ['files', 'embedded', 'postgres'];
 
-/** The marker, or null when the folder has none yet. */
-export function readMarker(dataDir: string): FolderMarker | null {
-  const file = join(resolve(dataDir), MARKER_FILE);
+/** A JSON file's value, or null when there is no such file; DATA_DIR or DATA_CORRUPT errors name the file. */
+export function readJsonFile<T>(file: string): T | null {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -32,12 +31,19 @@ export function readMarker(dataDir: string): FolderMarker | null {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new RegistryError('DATA_DIR', `cannot read ${file}: ${(err as Error).message}`);
   }
-  let meta: Partial<FolderMarker> | null;
   try {
-    meta = JSON.parse(text) as Partial<FolderMarker> | null;
+    return JSON.parse(text) as T;
   } catch {
     throw new RegistryError('DATA_CORRUPT', `${file}: not valid JSON`);
   }
+}
+
+/** The marker, or null when the folder has none yet. */
+export function readMarker(dataDir: string): FolderMarker | null {
+  const file = join(resolve(dataDir), MARKER_FILE);
+  const meta = readJsonFile<Partial<FolderMarker> | null>(file);
+  // null: no file, or a file holding JSON null (corrupt, refused below).
+  if (meta === null && !existsSync(file)) return null;
   if (meta?.format !== FORMAT) throw new RegistryError('DATA_CORRUPT', `${file}: expected format ${FORMAT}, got ${JSON.stringify(meta?.format)}`);
   if (meta.store !== undefined && !KINDS.includes(meta.store)) {
     throw new RegistryError('DATA_CORRUPT', `${file}: store: expected one of ${KINDS.join(', ')}, got ${JSON.stringify(meta.store)}`);

@@ -1,13 +1,13 @@
 // The registry's data folder as JSON files: one record per package (every version with its state),
 // tarballs next to it, users, hashed tokens and the index of pending requests. All writes are atomic;
 // writes to one package are serialised in this process. DbStore (storage-db.ts) keeps the same in a database.
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { createFileAtomic, writeFileAtomic } from '../util/atomic.js';
 import { isSeverity, type Severity } from '../util/advisory.js';
 import { RegistryError } from './errors.js';
-import { checkFolder, markFolder } from './folder.js';
+import { checkFolder, markFolder, readJsonFile } from './folder.js';
 import { validateUserName } from './names.js';
 import { PackageFiles, removeIfPresent } from './package-files.js';
 import type { Signature } from './signing.js';
@@ -144,21 +144,6 @@ export class FileStore implements RegistryStore {
       throw new RegistryError('DATA_DIR', `cannot create the registry data folder ${this.dir}: ${(err as Error).message}`);
     }
     markFolder(this.dir, 'files');
-  }
-
-  private readJsonSync<T>(file: string): T | null {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw new RegistryError('DATA_DIR', `cannot read ${file}: ${(err as Error).message}`);
-    }
-    try {
-      return JSON.parse(text) as T;
-    } catch {
-      throw new RegistryError('DATA_CORRUPT', `${file}: not valid JSON`);
-    }
   }
 
   private async readJson<T>(file: string): Promise<T | null> {
@@ -339,7 +324,7 @@ export class FileStore implements RegistryStore {
     const present = new Set(files);
     for (const f of this.advisoryCache.keys()) if (!present.has(f)) this.advisoryCache.delete(f);
     for (const f of files) {
-      if (!this.advisoryCache.has(f)) this.advisoryCache.set(f, checkAdvisory(this.readJsonSync(join(dir, f)), join(dir, f)));
+      if (!this.advisoryCache.has(f)) this.advisoryCache.set(f, checkAdvisory(readJsonFile(join(dir, f)), join(dir, f)));
     }
     return [...this.advisoryCache.values()].sort((a, b) => a.id - b.id);
   }
