@@ -26,7 +26,14 @@ describe('two gateways on one PostgreSQL, with the npm client', { skip: postgres
     database = await postgres!.prepare(data);
     // The URL (with its password) goes in the environment, not on the command line.
     const env = { PACKSEC_REGISTRY_DATABASE: database };
-    [a, b] = await Promise.all([spawnRegistry(['--data', data, '--approval', 'required', '--quiet'], env), spawnRegistry(['--data', data, '--approval', 'required', '--quiet'], env)]);
+    const started = await Promise.allSettled([spawnRegistry(['--data', data, '--approval', 'required', '--quiet'], env), spawnRegistry(['--data', data, '--approval', 'required', '--quiet'], env)]);
+    // One failing to start must not leave the other running (the test process would never end).
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) {
+      for (const s of started) if (s.status === 'fulfilled') await s.value.stop();
+      throw failed.reason;
+    }
+    [a, b] = started.map((s) => (s as PromiseFulfilledResult<RegistryProcess>).value) as [RegistryProcess, RegistryProcess];
     const made = await runCliAsync(['registry', 'token', '--data', data, '--user', 'alice', '--json'], data, env);
     assert.equal(made.code, 0, made.stderr);
     const token = JSON.parse(made.stdout).token as string;

@@ -143,8 +143,18 @@ export async function spawnRegistry(args: string[], env: NodeJS.ProcessEnv = {})
   const iterator = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const line = await iterator.next();
   if (line.done) throw new Error(`packsec registry exited with ${await exited}: ${stderr}`);
+  let first: RegistryProcess['first'];
+  try {
+    first = JSON.parse(line.value as string) as RegistryProcess['first'];
+  } catch {
+    // Not the listening line (an error document, for one): stop it and say what it printed.
+    child.kill('SIGTERM');
+    let rest = '';
+    for await (const more of iterator) rest += `${more as string}\n`;
+    throw new Error(`packsec registry did not start (exit ${await exited}): ${line.value as string}\n${rest}${stderr}`);
+  }
   return {
-    first: JSON.parse(line.value as string) as RegistryProcess['first'],
+    first,
     async stop() {
       child.kill('SIGTERM');
       const next = await iterator.next();
