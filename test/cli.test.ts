@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
 import { fixturesDir, runCli, tmpProject } from './helpers.js';
 import { matchSnapshot, normalize } from './snapshot.js';
@@ -127,6 +128,30 @@ describe('usage', () => {
     const badOption = runCli(['init', '--frob'], dir);
     assert.equal(badOption.code, 2);
     assert.match(badOption.stderr, /Unknown option '--frob'/);
+  });
+});
+
+describe('start-up', () => {
+  // Every module each command loads, as a loader hook sees it.
+  function loadedBy(args: string[], dir: string): string[] {
+    const log = join(dir, 'loaded.txt');
+    const hook = join(dir, 'hook.mjs');
+    const logger = `export async function load(url, context, next) { if (url.startsWith('file:')) (await import('node:fs')).appendFileSync(${JSON.stringify(log)}, url + '\\n'); return next(url, context); }`;
+    writeFileSync(hook, `import { register } from 'node:module';\nregister('data:text/javascript,' + encodeURIComponent(${JSON.stringify(logger)}));\n`);
+    const r = runCli(args, dir, { NODE_OPTIONS: `--import=${pathToFileURL(hook).href}` });
+    assert.equal(r.code, 0, r.stderr);
+    return readFileSync(log, 'utf8').trim().split('\n');
+  }
+  // The registry, the approval gateway and what they bring (a database driver, a web framework, WebAuthn).
+  const SERVER_ONLY = /\/build\/src\/(registry|approval)\/(?!errors\.js$)|\/node_modules\/(pg|hono|@hono|@simplewebauthn|@electric-sql)\//;
+
+  it('packsec run and --version load none of the registry and the approval gateway', () => {
+    const dir = tmpProject({ 'packsec.policy.json': { version: 1, packages: {} }, 'app.js': "console.log('ran');\n" });
+    for (const args of [['--version'], ['run', '--no-verify', 'app.js']]) {
+      const loaded = loadedBy(args, dir);
+      assert.ok(loaded.some((u) => u.includes('/build/src/cli/')), `${args.join(' ')}: the hook saw the CLI load`);
+      assert.deepEqual(loaded.filter((u) => SERVER_ONLY.test(u)), [], args.join(' '));
+    }
   });
 });
 

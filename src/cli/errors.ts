@@ -1,8 +1,8 @@
 // Maps every domain error code to its message, a hint and an exit code (0 ok, 1 found a problem, 2 bad input).
-import { ApprovalError } from '../approval/index.js';
+import { ApprovalError } from '../approval/errors.js';
 import { PolicyError } from '../policy/index.js';
-import { RegistryError } from '../registry/index.js';
-import { VERIFY_ERRORS, VerifyError } from '../verify/index.js';
+import { RegistryError } from '../registry/errors.js';
+import { VERIFY_ERRORS, VerifyError } from '../verify/error.js';
 
 export type CliErrorCode = 'USAGE' | 'NO_PROJECT' | 'NO_LOCK' | 'NO_NODE_MODULES' | 'UNKNOWN_PACKAGE' | 'SERVER';
 

@@ -3,35 +3,39 @@
 import { readFileSync } from 'node:fs';
 import { parse } from './args.js';
 import type { Command } from './command.js';
-import { checkCommand } from './commands/check.js';
-import { diffCommand } from './commands/diff.js';
-import { explainCommand } from './commands/explain.js';
-import { initCommand } from './commands/init.js';
-import { installCommand } from './commands/install.js';
-import { registryCommand } from './commands/registry.js';
-import { reportCommand } from './commands/report.js';
-import { runCommand } from './commands/run.js';
-import { statusCommand } from './commands/status.js';
-import { trustCommand } from './commands/trust.js';
-import { verifyCommand } from './commands/verify.js';
 import { createDisplay } from './display.js';
 import { CliError, describeError } from './errors.js';
 
-const COMMANDS: Command<any>[] = [initCommand, explainCommand, reportCommand, runCommand, installCommand, checkCommand, verifyCommand, statusCommand, diffCommand, registryCommand, trustCommand];
+// Each command is loaded when it runs: the registry's and the approval gateway's modules (a database
+// driver, a web framework, WebAuthn) cost a `packsec check` or `npsm` start-up ~100 ms otherwise.
+const COMMANDS: Record<string, () => Promise<Command<any>>> = {
+  init: async () => (await import('./commands/init.js')).initCommand,
+  explain: async () => (await import('./commands/explain.js')).explainCommand,
+  report: async () => (await import('./commands/report.js')).reportCommand,
+  run: async () => (await import('./commands/run.js')).runCommand,
+  install: async () => (await import('./commands/install.js')).installCommand,
+  check: async () => (await import('./commands/check.js')).checkCommand,
+  verify: async () => (await import('./commands/verify.js')).verifyCommand,
+  status: async () => (await import('./commands/status.js')).statusCommand,
+  diff: async () => (await import('./commands/diff.js')).diffCommand,
+  registry: async () => (await import('./commands/registry.js')).registryCommand,
+  trust: async () => (await import('./commands/trust.js')).trustCommand,
+};
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
 
-function help(): string {
+async function help(): Promise<string> {
+  const commands = await Promise.all(Object.values(COMMANDS).map((load) => load()));
   const lines = [
     `packsec ${version()} — capability security for npm packages`,
     '',
     'Usage: packsec <command> [options]',
     '',
     'Commands:',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`),
+    ...commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`),
     '',
     'Options for every command:',
     '  --json          one JSON document on stdout (human text goes to stderr)',
@@ -47,7 +51,7 @@ function help(): string {
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(help() + '\n');
+    process.stdout.write((await help()) + '\n');
     return name === undefined ? 2 : 0;
   }
   if (name === '--version' || name === '-v' || name === 'version') {
@@ -57,8 +61,9 @@ export async function main(argv: string[]): Promise<number> {
   const wantsJson = rest.includes('--json');
   const display = createDisplay({ json: wantsJson, quiet: rest.includes('--quiet') || rest.includes('-q') });
   try {
-    const command = COMMANDS.find((c) => c.name === name);
-    if (!command) throw new CliError('USAGE', `unknown command "${name}"`);
+    const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+    if (!load) throw new CliError('USAGE', `unknown command "${name}"`);
+    const command = await load();
     if (command.rawArgs) {
       if (rest[0] === '--help' || rest[0] === '-h') {
         process.stdout.write(`Usage: ${command.usage}\n\n${command.summary}\n`);
