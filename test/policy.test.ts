@@ -136,6 +136,19 @@ describe('policy files', () => {
     writeFileSync(join(dir, 'packsec.lock.json'), '{"lockfileVersion":');
     assert.equal(errorOf(() => readLock(dir)).code, 'LOCK_PARSE');
   });
+
+  it('keeps every recorded file of a lock, also one named like an Object property', () => {
+    // A file called __proto__ (or constructor) is a file like any other; a record copied by
+    // assignment would lose the first.
+    const text = '{"lockfileVersion":1,"packages":{"node_modules/a":{"name":"a","version":"1.0.0","files":{"__proto__":"sha256-AA==","constructor":"sha256-BB==","index.js":"sha256-CC=="}}}}';
+    const dir = tmpProject();
+    writeFileSync(join(dir, 'packsec.lock.json'), text);
+    const files = readLock(dir)!.packages['node_modules/a']!.files;
+    assert.deepEqual(Object.keys(files), ['__proto__', 'constructor', 'index.js']);
+    assert.equal(Object.getOwnPropertyDescriptor(files, '__proto__')?.value, 'sha256-AA==');
+    writeFileSync(join(dir, 'packsec.lock.json'), text.replace('"sha256-BB=="', '2'));
+    assert.equal(errorOf(() => readLock(dir)).message, 'packsec.lock.json: packages["node_modules/a"].files.constructor: expected a string, got 2');
+  });
 });
 
 describe('re-init merge', () => {

@@ -112,8 +112,18 @@ export interface PackageFile {
  */
 export function listPackageFiles(dir: string, powers: ReadPowers, app = false): { files: PackageFile[]; problems: string[] } {
   const files: PackageFile[] = [];
+  const problems = walkPackageFiles(dir, powers, (rel, kind) => files.push({ rel, kind }), app);
+  return { files: files.sort(byRel), problems };
+}
+
+/**
+ * Visits every file of a package copy in no particular order (what listPackageFiles lists, without
+ * building and sorting the list: the runtime walks a copy at its first load). Returns the problems.
+ */
+export function walkPackageFiles(dir: string, powers: ReadPowers, visit: (rel: string, kind: 'file' | 'symlink') => void, app = false): string[] {
   const problems: string[] = [];
   const stack: string[] = [''];
+  let count = 0;
   while (stack.length) {
     const sub = stack.pop()!;
     let entries;
@@ -128,15 +138,15 @@ export function listPackageFiles(dir: string, powers: ReadPowers, app = false): 
       if (e.kind === 'dir') {
         if (rel !== 'node_modules' && !(app && (e.name === 'node_modules' || e.name.startsWith('.')))) stack.push(rel);
       } else if (e.kind === 'file' || e.kind === 'symlink') {
-        files.push({ rel, kind: e.kind });
-        if (files.length >= MAX_FILES_PER_PACKAGE) {
+        visit(rel, e.kind);
+        if (++count >= MAX_FILES_PER_PACKAGE) {
           problems.push(`more than ${MAX_FILES_PER_PACKAGE} files; the rest were not listed`);
-          return { files: files.sort(byRel), problems };
+          return problems;
         }
       }
     }
   }
-  return { files: files.sort(byRel), problems };
+  return problems;
 }
 
 function byRel(a: PackageFile, b: PackageFile): number {

@@ -177,17 +177,20 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/**
+ * An object whose values are all strings, as parsed (a lock records thousands of files: no copy). The
+ * parsed object holds even a key such as "__proto__" as its own, which a copy made by assignment would drop.
+ */
 function stringMap(v: unknown, path: PathSegment[], problems: Problem[]): Record<string, string> {
-  const out: Record<string, string> = {};
   if (!isRecord(v)) {
     problems.push({ path, message: `expected an object of strings, got ${describeValue(v)}` });
-    return out;
+    return {};
   }
-  for (const [k, s] of Object.entries(v)) {
+  for (const k of Object.keys(v)) {
+    const s = v[k];
     if (typeof s !== 'string') problems.push({ path: [...path, k], message: `expected a string, got ${describeValue(s)}` });
-    else out[k] = s;
   }
-  return out;
+  return v as Record<string, string>;
 }
 
 export function validateLock(json: unknown, file: string): Lock {

@@ -22,6 +22,7 @@ interface CopyState {
 }
 
 const SHOWN = 5;
+const NODE_MODULES = `${sep}node_modules`;
 
 export class Integrity {
   private readonly copies = new Map<string, CopyState>();
@@ -138,13 +139,18 @@ export class Integrity {
     if (own?.name === name && isInside(file, own.root)) return null; // a package importing itself by name
     // Node takes the first node_modules folder upwards that holds the name. Found in one by path, there
     // was no link on the way (npm's layout), unless a locked copy before it was passed over.
-    const candidates = lookupDirs(parentDir).map((dir) => join(dir, name));
+    // (Every resolution asks: walked upwards without building the list, which only the rare case needs.)
     let passedOver: string | null = null;
-    for (const candidate of candidates) {
-      if (isInside(file, candidate)) return passedOver ?? candidate;
-      if (passedOver === null && this.has(this.lock.rel(candidate))) passedOver = candidate;
+    for (let d = parentDir, up = dirname(d); ; d = up, up = dirname(d)) {
+      if (!d.endsWith(NODE_MODULES)) {
+        const candidate = join(d, 'node_modules', name);
+        if (isInside(file, candidate)) return passedOver ?? candidate;
+        if (passedOver === null && this.has(this.lock.rel(candidate))) passedOver = candidate;
+      }
+      if (up === d) break;
     }
     // Found through a link (pnpm's layout, a workspace): Node took the first candidate there is.
+    const candidates = lookupDirs(parentDir).map((dir) => join(dir, name));
     return candidates.find((candidate) => this.has(this.lock.rel(candidate)) || this.powers.lstat(candidate)) ?? null;
   }
 
@@ -230,7 +236,7 @@ function shown(what: string, files: string[]): string[] {
 function lookupDirs(dir: string): string[] {
   const dirs: string[] = [];
   for (let d = dir; ; d = dirname(d)) {
-    if (!d.endsWith(`${sep}node_modules`)) dirs.push(join(d, 'node_modules'));
+    if (!d.endsWith(NODE_MODULES)) dirs.push(join(d, 'node_modules'));
     if (dirname(d) === d) return dirs;
   }
 }

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodePowers, type ReadPowers } from '../analyze/powers.js';
-import { fileRecord, listPackageFiles, symlinkRecord } from '../analyze/tree.js';
+import { fileRecord, listPackageFiles, symlinkRecord, walkPackageFiles } from '../analyze/tree.js';
 
 export function sha256(data: string | Uint8Array): Buffer {
   return createHash('sha256').update(data).digest();
@@ -78,27 +78,34 @@ export interface ListingDiff {
  * its hash is otherwise taken to match (the runtime hashes it when it loads).
  */
 export function compareListing(dir: string, files: Record<string, string>, powers: ReadPowers, hash: (rel: string) => boolean): ListingDiff {
-  const listing = listPackageFiles(dir, powers);
-  const diff: ListingDiff = { added: [], removed: [], changed: [], problems: listing.problems };
+  const diff: ListingDiff = { added: [], removed: [], changed: [], problems: [] };
   let recorded = 0;
-  for (const f of listing.files) {
-    const expected = Object.hasOwn(files, f.rel) ? files[f.rel]! : undefined;
+  diff.problems = walkPackageFiles(dir, powers, (rel, kind) => {
+    const expected = Object.hasOwn(files, rel) ? files[rel]! : undefined;
     if (expected === undefined) {
-      diff.added.push(f.rel);
-      continue;
+      diff.added.push(rel);
+      return;
     }
     recorded++;
     let actual = expected;
-    if (f.kind === 'symlink') actual = symlinkRecord(dir, f.rel, powers);
+    if (kind === 'symlink') actual = symlinkRecord(dir, rel, powers);
     else if (!expected.startsWith('sha256-')) actual = 'a file';
-    else if (hash(f.rel)) actual = hashedRecord(join(dir, f.rel), powers);
-    if (actual !== expected) diff.changed.push({ file: f.rel, expected, actual });
-  }
+    else if (hash(rel)) actual = hashedRecord(join(dir, rel), powers);
+    if (actual !== expected) diff.changed.push({ file: rel, expected, actual });
+  });
   if (recorded < Object.keys(files).length) {
-    const listed = new Set(listing.files.map((f) => f.rel));
-    diff.removed = Object.keys(files).filter((f) => !listed.has(f));
+    // Rare (a copy that lost files): walked once more for the names, rather than remembering every one.
+    const listed = new Set<string>();
+    walkPackageFiles(dir, powers, (rel) => listed.add(rel));
+    diff.removed = Object.keys(files).filter((f) => !listed.has(f)).sort(byName);
   }
+  diff.added.sort(byName);
+  diff.changed.sort((a, b) => byName(a.file, b.file));
   return diff;
+}
+
+function byName(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function hashedRecord(file: string, powers: ReadPowers): string {
