@@ -72,6 +72,32 @@ describe('packsec run: denials', () => {
     assert.equal(run(dir, ['app.js']).code, 3);
   });
 
+  it('prints errors with their message and stack, logged or uncaught (Node 20 printed them as {})', () => {
+    const dir = project({
+      ...pkg('logger'),
+      'node_modules/logger/index.js': "module.exports = (e) => console.error('pkg:', e);\n",
+      'app.js': [
+        "const inner = new TypeError('inner detail'); inner.code = 'E_INNER';",
+        "console.log('app:', inner);",
+        "require('logger')(new RangeError('logged by a package', { cause: inner }));",
+        "if (process.argv[2] === 'throw') throw new Error('uncaught boom');",
+        "if (process.argv[2] === 'reject') Promise.reject(new SyntaxError('rejected boom'));",
+      ].join('\n'),
+    });
+    const logged = run(dir, ['app.js']);
+    assert.equal(logged.code, 0, logged.stderr);
+    assert.match(logged.stdout, /^app: \[?TypeError: inner detail\n\s+at .*app\.js:1/m);
+    assert.match(logged.stdout, /code: 'E_INNER'/);
+    assert.match(logged.stderr, /^pkg: \[?RangeError: logged by a package\n/m);
+    assert.match(logged.stderr, /\[cause\]: \[?TypeError: inner detail/);
+    for (const [how, text] of [['throw', 'Error: uncaught boom'], ['reject', 'SyntaxError: rejected boom']] as const) {
+      const r = run(dir, ['app.js', how]);
+      assert.equal(r.code, 1);
+      assert.ok(r.stderr.includes(text), `${how}: ${r.stderr}`);
+      assert.doesNotMatch(r.stderr, /^\{\}$/m, how);
+    }
+  });
+
   it('exits 2 on a broken or missing policy, before the app starts', () => {
     const dir = project({ ...pkg('x'), 'node_modules/x/index.js': 'module.exports = 1;\n', 'app.js': "console.log('APP RAN');\n" });
     writeFileSync(join(dir, 'packsec.policy.json'), '{"version": 1, "packages": {"x": {"globals": [7]}}}');

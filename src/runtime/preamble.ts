@@ -11,6 +11,7 @@ import { isMainThread, MessageChannel } from 'node:worker_threads';
 import { readPolicy } from '../policy/index.js';
 import { CommonJsLoader } from './cjs.js';
 import { runCached } from './code-cache.js';
+import { fixErrorDisplay } from './error-display.js';
 import { exportsView } from './exports-view.js';
 import { installWrappers } from './wrappers.js';
 import { syncHooks } from './esm-hooks.js';
@@ -88,6 +89,8 @@ function start(verified: VerifiedLoading | null): ((entry: string) => void) | nu
   for (const value of Object.values(acorn)) {
     if (value !== null && (typeof value === 'object' || typeof value === 'function')) harden(value);
   }
+  // Node 20 would print every error as {} now (before packages get their copies of the console).
+  fixErrorDisplay(console, process, (text) => writeSync(2, text));
 
   const runtime = new Runtime({ policy, projectDir, warn, reportFile: process.env.PACKSEC_REPORT || null, cacheDir }, real);
   runtime.mainAs = mainAs;
