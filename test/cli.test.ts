@@ -74,10 +74,16 @@ describe('packsec init', () => {
     assert.equal(JSON.parse(j.stdout).error.code, 'POLICY_INVALID');
   });
 
-  it('exits 2 without node_modules', () => {
-    const r = runCli(['init'], tmpProject());
+  it('exits 2 without node_modules, unless package.json declares no dependencies (npm makes none then)', () => {
+    const r = runCli(['init'], tmpProject({ 'package.json': { name: 'app', version: '1.0.0', dependencies: { 'left-pad': '^1.0.0' } } }));
     assert.equal(r.code, 2);
     assert.match(r.stderr, /no node_modules in .*\n {2}install dependencies first/);
+    const none = tmpProject({ 'package.json': { name: 'app', version: '1.0.0', devDependencies: {} }, 'app.js': "console.log('ran');\n" });
+    const init = runCli(['init'], none);
+    assert.equal(init.code, 0, init.stderr);
+    assert.match(init.stderr, /analysed 0 packages/);
+    assert.equal(runCli(['run', 'app.js'], none).stdout, 'ran\n');
+    assert.equal(runCli(['check'], none).code, 0);
   });
 });
 
