@@ -1,7 +1,7 @@
 // `packsec run` as a user runs it: denials and their messages, warn mode and the report, exit codes,
 // module interop, time and randomness, trusted packages, and child processes and workers staying contained.
 import assert from 'node:assert/strict';
-import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { repoRoot, runCli, tmpProject, writeFiles, type Files } from './helpers.js';
@@ -96,6 +96,22 @@ describe('packsec run: denials', () => {
       assert.ok(r.stderr.includes(text), `${how}: ${r.stderr}`);
       assert.doesNotMatch(r.stderr, /^\{\}$/m, how);
     }
+  });
+
+  it('runs under Node\'s permission model with --permission, and keeps its run cache there (fsync is refused)', () => {
+    const dir = project({
+      ...pkg('greet'),
+      'node_modules/greet/index.js': "module.exports = (n) => 'hello ' + n;\n",
+      'app.js': "console.log(require('greet')('you'), typeof process.permission);\n",
+    });
+    const cache = join(dir, 'node_modules/.cache/packsec/run');
+    const cached = () => (existsSync(cache) ? readdirSync(cache, { recursive: true }).map(String).filter((f) => f.endsWith('.js')) : []);
+    const first = run(dir, ['--permission', 'app.js']);
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(first.stdout, 'hello you object\n');
+    assert.ok(cached().length > 0, 'the contained package\'s transformed code is cached');
+    const second = run(dir, ['--permission', 'app.js']);
+    assert.equal(second.stdout, 'hello you object\n');
   });
 
   it('exits 2 on a broken or missing policy, before the app starts', () => {

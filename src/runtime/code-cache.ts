@@ -23,7 +23,9 @@ function writeCacheFile(file: string, data: string | Buffer, madeDirs?: Set<stri
       mkdirSync(sub, { recursive: true });
       madeDirs?.add(sub);
     }
-    writeFileAtomic(file, data);
+    // Under Node's permission model (packsec run's default on 22.13+ and 24) fsync is refused: without
+    // this every start would be a cold one.
+    writeFileAtomic(file, data, { fsync: 'if-allowed' });
   } catch {
     // A cache that cannot be written only costs time on the next run.
   }

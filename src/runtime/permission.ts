@@ -1,6 +1,7 @@
 // Defence in depth: Node's own permission model, limited to the union of what the policy grants and
 // what the app's own code uses. If the in-process containment were ever bypassed, a package still could
 // not start a process, a worker or native code that nothing in the app needs.
+import nodeModule from 'node:module';
 import { parseBuiltinCapability, type PackagePolicy, type Policy } from '../policy/index.js';
 
 export interface PermissionNeeds {
@@ -44,7 +45,9 @@ export function permissionFlags(needs: PermissionNeeds, stable: boolean): string
   const flags = [stable ? '--permission' : '--experimental-permission', '--allow-fs-read=*', '--allow-fs-write=*', '--disable-warning=SecurityWarning'];
   if (!stable) flags.push('--disable-warning=ExperimentalWarning');
   if (needs.childProcess) flags.push('--allow-child-process');
-  if (needs.worker) flags.push('--allow-worker');
+  // Without module.registerHooks (Node 20) packsec's own ES module hooks run in a worker thread: the
+  // permission model cannot keep workers out then (packsec still grants Worker per package itself).
+  if (needs.worker || typeof (nodeModule as { registerHooks?: unknown }).registerHooks !== 'function') flags.push('--allow-worker');
   if (needs.addons) flags.push('--allow-addons');
   if (needs.wasi) flags.push('--allow-wasi');
   return flags;

@@ -4,8 +4,16 @@ import { openSync, writeSync, fsyncSync, closeSync, linkSync, renameSync, unlink
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
+export interface AtomicOptions {
+  /**
+   * 'if-allowed': go on without fsync where it is refused — Node's permission model (22.13+, 24) refuses
+   * it whatever the grants. For caches, which a crash may cost an entry of but never a policy or a lock.
+   */
+  fsync?: 'always' | 'if-allowed';
+}
+
 /** Writes `text` to a fsynced temp file beside `file` and returns its path. */
-function writeTemp(file: string, text: string | Uint8Array, mode = 0o644): string {
+function writeTemp(file: string, text: string | Uint8Array, mode = 0o644, options: AtomicOptions = {}): string {
   const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   // The mode is set at creation, so a secret is never readable by others, not even for a moment.
   const fd = openSync(tmp, 'w', mode);
@@ -13,7 +21,11 @@ function writeTemp(file: string, text: string | Uint8Array, mode = 0o644): strin
     // write(2) may write less than asked (large tarballs), so loop until every byte is out.
     const bytes = typeof text === 'string' ? Buffer.from(text) : text;
     for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
-    fsyncSync(fd);
+    try {
+      fsyncSync(fd);
+    } catch (err) {
+      if (options.fsync !== 'if-allowed' || (err as NodeJS.ErrnoException).code !== 'ERR_ACCESS_DENIED') throw err;
+    }
   } catch (err) {
     closeSync(fd);
     removeTemp(tmp);
@@ -27,8 +39,8 @@ function removeTemp(tmp: string): void {
   try { unlinkSync(tmp); } catch { /* already gone */ }
 }
 
-export function writeFileAtomic(file: string, text: string | Uint8Array): void {
-  const tmp = writeTemp(file, text);
+export function writeFileAtomic(file: string, text: string | Uint8Array, options: AtomicOptions = {}): void {
+  const tmp = writeTemp(file, text, 0o644, options);
   try {
     renameSync(tmp, file);
   } catch (err) {
