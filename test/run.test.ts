@@ -112,6 +112,11 @@ describe('packsec run: denials', () => {
     assert.ok(cached().length > 0, 'the contained package\'s transformed code is cached');
     const second = run(dir, ['--permission', 'app.js']);
     assert.equal(second.stdout, 'hello you object\n');
+    // Without fsync a crash can leave an entry cut short: it is made again, never run as it is.
+    for (const f of cached()) writeFileSync(join(cache, f), '');
+    const third = run(dir, ['--permission', 'app.js']);
+    assert.equal(third.stdout, 'hello you object\n', third.stderr);
+    assert.ok(cached().every((f) => readFileSync(join(cache, f), 'utf8').length > 0), 'made again');
   });
 
   it('exits 2 on a broken or missing policy, before the app starts', () => {

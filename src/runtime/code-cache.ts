@@ -10,7 +10,19 @@ import { writeFileAtomic } from '../util/atomic.js';
 import type { TransformResult } from './transform.js';
 
 // Bump when the transform's output changes.
-export const CACHE_VERSION = 2;
+export const CACHE_VERSION = 3;
+
+// Ends every cached text: one cut short (written without fsync, then a crash) is read as missing.
+const END = '\n//packsec:end\n';
+
+function readEntry(file: string): string | null {
+  try {
+    const text = readFileSync(file, 'utf8');
+    return text.endsWith(END) ? text.slice(0, -END.length) : null;
+  } catch {
+    return null;
+  }
+}
 
 export function contentHash(source: string): string {
   return createHash('sha256').update(source).digest('hex');
@@ -93,20 +105,20 @@ export class CodeCache {
     if (known) return { key, result: known };
     const codeFile = this.path(key, 'js');
     if (codeFile) {
-      try {
-        return { key, result: { ok: true, code: readFileSync(codeFile, 'utf8') } };
-      } catch { /* not cached */ }
-      try {
-        const result: TransformResult = { ok: false, reason: readFileSync(this.path(key, 'refused')!, 'utf8') };
+      const code = readEntry(codeFile);
+      if (code !== null) return { key, result: { ok: true, code } };
+      const reason = readEntry(this.path(key, 'refused')!);
+      if (reason !== null) {
+        const result: TransformResult = { ok: false, reason };
         this.refused.set(key, result);
         return { key, result };
-      } catch { /* not cached */ }
+      }
     }
     const result = this.transformer(source, kind);
     if (!result.ok) this.refused.set(key, result);
     if (codeFile) {
-      if (result.ok) this.write(codeFile, result.code);
-      else this.write(this.path(key, 'refused')!, result.reason);
+      if (result.ok) this.write(codeFile, result.code + END);
+      else this.write(this.path(key, 'refused')!, result.reason + END);
     }
     return { key, result };
   }
