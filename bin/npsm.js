@@ -1,5 +1,5 @@
 #!/usr/bin/env node
 // npsm = packsec install
-import { main } from '../build/src/cli/index.js';
-
+(await import('../build/src/cli/compile-cache.js')).enableCompileCache();
+const { main } = await import('../build/src/cli/index.js');
 process.exitCode = await main(['install', ...process.argv.slice(2)]);

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // packsec command line (built from src/cli; run `npm run build` after changing the sources).
-// `run` loads only the run-time entry, since the app then runs in this very process.
+// Modules are imported only after the compile cache is on, and `run` loads only the run-time entry,
+// since the app then runs in this very process.
+(await import('../build/src/cli/compile-cache.js')).enableCompileCache();
 const argv = process.argv.slice(2);
 const { main, runEntry } = argv[0] === 'run'
   ? { runEntry: (await import('../build/src/cli/run-entry.js')).runEntry }
