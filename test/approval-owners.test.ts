@@ -2,9 +2,11 @@
 // PostgreSQL: an owner creates a group, changes its count, invites a coworker and removes members from the
 // package page, each change confirmed by a fresh assertion bound to it; non-owners, missing, mismatched and
 // replayed assertions are refused and change nothing. The invite made on the page works end to end.
+// Maintainers post security notices the same way; readers get them, signed, from the registry.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createUserToken, FileStore, startRegistry, type RunningRegistry } from '../src/registry/index.js';
+import { verifyNotice } from '../src/approval/index.js';
+import { createUserToken, FileStore, startRegistry, type RegistryKey, type RunningRegistry } from '../src/registry/index.js';
 import { Client } from './approval-web-client.js';
 import { backends } from './db-helpers.js';
 import { call, publishBody } from './registry-client.js';
@@ -26,8 +28,8 @@ for (const backend of backends()) {
     const groupNamed = async (name: string) => (await groups()).find((g) => g.name === name)!;
 
     /** Publishes as alice and approves it with her device: the version is public. */
-    async function publishApproved(version: string, approvers = ['alice']): Promise<void> {
-      const put = await call(reg.url, 'PUT', '/team-lib', { token: tokens.alice, body: publishBody('team-lib', version) });
+    async function publishApproved(version: string, approvers = ['alice'], name = 'team-lib'): Promise<void> {
+      const put = await call(reg.url, 'PUT', `/${name.replace('/', '%2f')}`, { token: tokens.alice, body: publishBody(name, version) });
       assert.equal(put.status, 201, JSON.stringify(put.body));
       const id = put.body.stageId.replace(/-/g, '');
       let state = '';
@@ -175,6 +177,50 @@ for (const backend of backends()) {
       assert.equal(removed.status, 200, JSON.stringify(removed.body));
       assert.deepEqual((await groupNamed('security')).members, []);
       assert.equal((await clients.bob!.fetch(PAGE)).status, 404, 'no longer involved');
+    });
+
+    it('posts a signed security notice from the package page: maintainers only, with a fresh assertion; readers get it without a token', async () => {
+      const notice = { kind: 'post-notice', version: '1.0.0', severity: 'high', title: 'Tokens leaked', body: 'Upgrade to 1.1.0.\nRotate your keys.' };
+      await reg.gateway!.service.acceptInvite('bob', (await reg.gateway!.service.invite('alice', (await groupNamed('security')).id)).code);
+      const byMember = await clients.bob!.manage('team-lib', notice, keys.bob!);
+      assert.equal(byMember.status, 403, 'a group member who is not a maintainer');
+      assert.equal(byMember.body.code, 'NOT_OWNER');
+      const none = await clients.alice!.json(`${PAGE}/act`, { action: notice });
+      assert.equal(none.body.code, 'CHALLENGE_UNKNOWN');
+      const options = await clients.alice!.json(`${PAGE}/options`, { action: notice });
+      const edited = await clients.alice!.json(`${PAGE}/act`, { action: { ...notice, body: 'All is fine.' }, challengeId: options.body.challengeId, response: keys.alice!.assert(options.body.options) });
+      assert.equal(edited.body.code, 'CHALLENGE_MISMATCH', 'the assertion confirmed another text');
+      assert.equal((await clients.alice!.manage('team-lib', { ...notice, version: '9.9.9' }, keys.alice!)).status, 404, 'only a published version');
+      assert.deepEqual(await reg.gateway!.service.notices.list('team-lib'), []);
+
+      const posted = await clients.alice!.manage('team-lib', notice, keys.alice!);
+      assert.equal(posted.status, 200, JSON.stringify(posted.body));
+      assert.match(await (await clients.alice!.fetch(`${PAGE}?done=post-notice`)).text(), /Notice posted and signed by the registry[^]*<span class="severity">high<\/span> Tokens leaked/);
+
+      const key = ((await (await fetch(`${reg.url}/-/npm/v1/keys`)).json()) as { keys: RegistryKey[] }).keys[0]!;
+      const one = await fetch(`${reg.url}/-/packsec/v1/notices/team-lib`);
+      assert.equal(one.status, 200);
+      const doc = (await one.json()) as { name: string; notices: any[] };
+      assert.equal(doc.name, 'team-lib');
+      assert.deepEqual(doc.notices.map((n) => [n.packageName, n.version, n.severity, n.title, n.body, n.author, n.keyid]),
+        [['team-lib', '1.0.0', 'high', 'Tokens leaked', 'Upgrade to 1.1.0.\nRotate your keys.', 'alice', key.keyid]]);
+      assert.equal(verifyNotice(doc.notices[0], key), true);
+      assert.equal(verifyNotice({ ...doc.notices[0], body: 'All is fine.' }, key), false);
+
+      const bulk = await call(reg.url, 'POST', '/-/packsec/v1/notices/bulk', { body: { 'team-lib': ['1.0.0', '1.1.0'], 'left-pad': ['1.0.0'] } });
+      assert.equal(bulk.status, 200);
+      assert.deepEqual(Object.keys(bulk.body), ['team-lib']);
+      assert.equal(bulk.body['team-lib'][0].id, doc.notices[0].id);
+      assert.deepEqual((await call(reg.url, 'POST', '/-/packsec/v1/notices/bulk', { body: { 'team-lib': ['1.1.0'] } })).body, {}, 'only the versions asked about');
+      assert.equal((await call(reg.url, 'POST', '/-/packsec/v1/notices/bulk', { body: { 'team-lib': [1] } })).status, 400);
+
+      await publishApproved('1.0.0', ['alice'], '@acme/tool');
+      assert.equal((await clients.alice!.manage('@acme/tool', { ...notice, title: 'Scoped' }, keys.alice!)).status, 200);
+      for (const path of ['@acme%2ftool', '@acme%2Ftool', '@acme/tool']) {
+        const scoped = (await (await fetch(`${reg.url}/-/packsec/v1/notices/${path}`)).json()) as { name: string; notices: { title: string }[] };
+        assert.deepEqual([scoped.name, scoped.notices.map((n) => n.title)], ['@acme/tool', ['Scoped']], path);
+      }
+      assert.deepEqual(((await (await fetch(`${reg.url}/-/packsec/v1/notices/nothing-here`)).json()) as { notices: unknown[] }).notices, []);
     });
   });
 }
