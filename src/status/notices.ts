@@ -2,24 +2,17 @@
 // checking each notice's signature against the registry's keys (/-/npm/v1/keys). Only a notice whose
 // signature verifies is shown as the maintainers'; any other is reported as not verifying, never as signed.
 import { verify } from 'node:crypto';
-import { cleanText, isRecord, own } from '../install/packument.js';
+import { cleanText, own } from '../install/packument.js';
 import { isSeverity, type Severity } from '../util/advisory.js';
-import { noticeMessage } from '../util/notice.js';
+import { noticeMessage, type SecurityNotice } from '../util/notice.js';
 import type { RegistryKey } from '../verify/signatures.js';
-import { failsAt, type AuditLevel } from './advisories.js';
+import { failsAt, readBulkLists, type AuditLevel, type BulkLists } from './advisories.js';
 
-/** A notice whose signature verified: what the package's maintainers said about the installed version. */
-export interface VerifiedNotice {
-  id: string;
-  severity: Severity;
-  title: string;
-  /** Cleaned for a terminal: control characters dropped, line breaks kept. */
-  body: string;
-  author: string;
-  createdAt: string;
-  keyid: string;
-  fails: boolean;
-}
+/**
+ * A notice whose signature verified: what the package's maintainers said about the installed version.
+ * Its text is cleaned for a terminal (control characters dropped; the body keeps its line breaks).
+ */
+export type VerifiedNotice = Omit<SecurityNotice, 'packageName' | 'version' | 'signature'> & { fails: boolean };
 
 /** A notice that does not verify: what it claims is kept apart, and it fails like an unknown severity. */
 export interface UnverifiedNotice {
@@ -30,25 +23,11 @@ export interface UnverifiedNotice {
   fails: boolean;
 }
 
-export interface NoticeAnswer {
-  /** The notices by package name, as sent (fields checked to be strings, nothing verified yet). */
-  byName: Map<string, RawNotice[]>;
-  /** Entries that were not notices: counted, so none disappears silently. */
-  unreadable: number;
-}
+/** A notice as received: every field a string, nothing verified yet. */
+type RawNotice = Omit<SecurityNotice, 'severity'> & { severity: string };
 
-interface RawNotice {
-  id: string;
-  packageName: string;
-  version: string;
-  severity: string;
-  title: string;
-  body: string;
-  author: string;
-  createdAt: string;
-  keyid: string;
-  signature: string;
-}
+/** The notices by package name, as sent, and how many entries were not notices. */
+export type NoticeAnswer = BulkLists<RawNotice>;
 
 const FIELDS = ['id', 'packageName', 'version', 'severity', 'title', 'body', 'author', 'createdAt', 'keyid', 'signature'] as const;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
@@ -65,24 +44,7 @@ function readNotice(v: unknown): RawNotice | undefined {
 
 /** The bulk answer `{ "<name>": [notice, …] }`; undefined when it is not an object at all. */
 export function readNoticeAnswer(answer: unknown): NoticeAnswer | undefined {
-  if (!isRecord(answer)) return undefined;
-  const byName = new Map<string, RawNotice[]>();
-  let unreadable = 0;
-  for (const name of Object.keys(answer)) {
-    const list = own(answer, name);
-    if (!Array.isArray(list)) {
-      unreadable++;
-      continue;
-    }
-    const read: RawNotice[] = [];
-    for (const entry of list) {
-      const n = readNotice(entry);
-      if (n) read.push(n);
-      else unreadable++;
-    }
-    byName.set(name, read);
-  }
-  return { byName, unreadable };
+  return readBulkLists(answer, readNotice);
 }
 
 /** Why a notice does not verify with these keys, or null when it does. */

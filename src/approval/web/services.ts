@@ -1,5 +1,6 @@
 // What the approver web UI needs from the rest of the gateway, as interfaces: the approval service,
 // accounts, and the stores for sessions and one-time login codes (the database store implements them).
+import type { SecurityNotice } from '../../util/notice.js';
 import type { VerifiedAssertion } from '../webauthn.js';
 import type { Tarballs } from './capabilities.js';
 
@@ -113,15 +114,8 @@ export interface PackageGroupView {
   mayManage: boolean;
 }
 
-export interface NoticeView {
-  id: string;
-  version: string;
-  severity: string;
-  title: string;
-  body: string;
-  author: string;
-  createdAt: string;
-}
+/** A security notice as the package page lists it. */
+export type NoticeView = Omit<SecurityNotice, 'packageName' | 'keyid' | 'signature'>;
 
 export interface PackageView {
   name: string;
