@@ -1,7 +1,7 @@
 // The approval rule (src/approval/rule.ts) case by case: who counts, for which group, and who may act.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decide, type Approval, type Group, type RequestFacts } from '../src/approval/rule.js';
+import { decide, shortfall, type Approval, type Group, type RequestFacts } from '../src/approval/rule.js';
 
 const NOW = new Date('2025-03-01T12:00:00.000Z');
 const SHA = 'sha512-AAAA';
@@ -143,6 +143,15 @@ describe('approval rule', () => {
       assert.equal(deleted.groups[0]!.change, 'deleted');
       assert.equal(!deleted.approve.allowed && deleted.approve.code, 'not-member');
     });
+  });
+
+  it('says which groups their members cannot satisfy, one person counting once', () => {
+    const missing = (p: Group[]) => shortfall(p).map((s) => [s.name, s.missing]);
+    assert.deepEqual(missing([group('dev', 2, ['alice', 'bob']), group('security', 1, ['sec'])]), [['dev', 0], ['security', 0]]);
+    assert.deepEqual(missing([group('dev', 2, ['alice']), group('new', 1, [])]), [['dev', 1], ['new', 1]]);
+    assert.deepEqual(missing([group('dev', 1, ['alice']), group('security', 1, ['alice'])]).map(([, n]) => n).reduce((a, b) => Number(a) + Number(b)), 1, 'alice cannot fill both groups');
+    assert.deepEqual(missing([group('dev', 1, ['alice', 'bob']), group('security', 1, ['alice'])]), [['dev', 0], ['security', 0]], 'bob takes dev so alice can take security');
+    assert.deepEqual(missing([group('dev', 1, ['alice', 'alice'])]), [['dev', 0]]);
   });
 
   it('changes none of its inputs', () => {

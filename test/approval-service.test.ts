@@ -161,6 +161,25 @@ for (const { backend, fresh } of gateways()) {
       await refused(g.svc.removeMember('bob', maintainers!.id, 'alice'), 'FORBIDDEN');
     });
 
+    it('refuses a removal that leaves a group unable to reach its count unless the owner confirms it', async () => {
+      const g = await fresh();
+      const { alice, security } = await team(g);
+      await g.svc.acceptInvite('bob', (await g.svc.invite('alice', security.id)).code);
+      await g.svc.acceptInvite('carol', (await g.svc.invite('alice', security.id)).code);
+      await g.svc.setRequired('alice', security.id, 2);
+      assert.deepEqual((await g.svc.reach('left-pad')).map((s) => [s.name, s.missing]), [['maintainers', 0], ['security', 0]]);
+      await refused(g.svc.removeMember('alice', security.id, 'bob'), 'BELOW_REQUIRED', /security would lack 1 of 2/);
+      assert.deepEqual((await g.svc.groups('left-pad')).find((x) => x.name === 'security')?.members, ['bob', 'carol'], 'a refused removal changes nothing');
+      await refused(g.svc.removeMember('carol', security.id, 'carol'), 'BELOW_REQUIRED', /no version of left-pad could be approved/);
+      assert.deepEqual((await g.svc.removeMember('alice', security.id, 'bob', { belowRequired: true })).members, ['carol']);
+      assert.deepEqual((await g.svc.reach('left-pad')).map((s) => [s.name, s.missing]), [['maintainers', 0], ['security', 1]]);
+      await g.svc.acceptInvite('alice', (await g.svc.invite('alice', security.id)).code);
+      assert.equal((await g.svc.reach('left-pad')).reduce((n, s) => n + s.missing, 0), 1, 'alice fills one place only: maintainers or security');
+      const { request } = await publish(g, alice, 'left-pad', '1.1.0');
+      await g.svc.removeMember('alice', security.id, 'alice', { belowRequired: true });
+      assert.equal((await g.svc.view(request.id)).decision.status, 'pending');
+    });
+
     it('any member may reject: the version is discarded and its number stays burned', async () => {
       const g = await fresh();
       const alice = await user(g, 'alice');

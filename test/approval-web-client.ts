@@ -52,6 +52,14 @@ export class Client {
     return this.json('/-/approve/devices', { challengeId: options.body.challengeId, response: auth.register(options.body.options), name });
   }
 
+  /** An owner's action on a package page: options bound to the action, then the assertion with it. */
+  async manage(packageName: string, action: Record<string, unknown>, auth: SoftAuthenticator): Promise<{ status: number; body: any }> {
+    const path = `/-/approve/packages/${encodeURIComponent(packageName)}`;
+    const options = await this.json(`${path}/options`, { action });
+    if (options.status !== 200) return options;
+    return this.json(`${path}/act`, { action, challengeId: options.body.challengeId, response: auth.assert(options.body.options) });
+  }
+
   async approve(id: string, auth: SoftAuthenticator, decision: 'approve' | 'reject' = 'approve'): Promise<{ status: number; body: any }> {
     const options = await this.json(`/-/approve/${id}/options`, { decision });
     if (options.status !== 200) return options;

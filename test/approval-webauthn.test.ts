@@ -3,7 +3,7 @@
 // request, version or user, with a counter going back, without UV, from another origin, or too late.
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
-import { relyingPartyFor, WebAuthnCeremonies, WebAuthnError, type WebAuthnErrorCode } from '../src/approval/webauthn.js';
+import { actionDigest, relyingPartyFor, WebAuthnCeremonies, WebAuthnError, type WebAuthnErrorCode } from '../src/approval/webauthn.js';
 import { MemoryChallenges, MemoryCredentials } from './approval-memory.js';
 import { SoftAuthenticator, UP } from './webauthn-authenticator.js';
 
@@ -222,6 +222,28 @@ describe('WebAuthn ceremonies', () => {
       clock += 5 * 60 * 1000;
       await refused(ceremonies.verifyApproval(A, challengeId, alice.assert(options)), 'CHALLENGE_EXPIRED');
       assert.equal((await credentials.get(alice.id))?.counter, 0);
+    });
+
+    it('binds an owner\'s confirmation to one action: another action, another user, a step-up or a replay is refused', async () => {
+      const invite = actionDigest(['team-lib', 'invite', 'group-1']);
+      const ok = await ceremonies.startManage('alice', invite);
+      assert.equal((await ceremonies.verifyManage('alice', invite, ok.challengeId, alice.assert(ok.options))).id, alice.id);
+      await refused(ceremonies.verifyManage('alice', invite, ok.challengeId, alice.assert(ok.options)), 'CHALLENGE_UNKNOWN');
+      for (const other of [actionDigest(['team-lib', 'invite', 'group-2']), actionDigest(['other-lib', 'invite', 'group-1'])]) {
+        const c = await ceremonies.startManage('alice', invite);
+        await refused(ceremonies.verifyManage('alice', other, c.challengeId, alice.assert(c.options)), 'CHALLENGE_MISMATCH');
+      }
+      const stepUp = await ceremonies.startStepUp('alice');
+      await refused(ceremonies.verifyManage('alice', invite, stepUp.challengeId, alice.assert(stepUp.options)), 'CHALLENGE_MISMATCH');
+      const manage = await ceremonies.startManage('alice', invite);
+      await refused(ceremonies.verifyStepUp('alice', manage.challengeId, alice.assert(manage.options)), 'CHALLENGE_MISMATCH');
+      const bob = new SoftAuthenticator(ORIGIN, RP_ID);
+      await register('bob', bob);
+      const forAlice = await ceremonies.startManage('alice', invite);
+      await refused(ceremonies.verifyManage('bob', invite, forAlice.challengeId, bob.assert(forAlice.options)), 'CHALLENGE_MISMATCH');
+      const expired = await ceremonies.startManage('alice', invite);
+      clock += 5 * 60 * 1000;
+      await refused(ceremonies.verifyManage('alice', invite, expired.challengeId, alice.assert(expired.options)), 'CHALLENGE_EXPIRED');
     });
 
     it('verifies a step-up with a registered device of the same user only', async () => {

@@ -9,6 +9,7 @@ export type ApprovalErrorCode =
   | 'CHALLENGE'
   | 'CREDENTIAL'
   | 'INVITE'
+  | 'BELOW_REQUIRED'
   | 'DATABASE'
   | 'DATABASE_NEWER';
 
@@ -21,6 +22,7 @@ export const APPROVAL_ERRORS: Record<ApprovalErrorCode, { status: number; hint?:
   CHALLENGE: { status: 403, hint: 'ask for a new challenge: each one is for one action, once, for a short time' },
   CREDENTIAL: { status: 403, hint: 'register this device again from the gateway\'s web page' },
   INVITE: { status: 403, hint: 'ask an owner of the package for a new invitation' },
+  BELOW_REQUIRED: { status: 409, hint: 'invite someone or lower the required count first, or confirm the removal' },
   DATABASE: { status: 500, hint: 'check --database (a postgres:// URL, reachable, with rights to create tables) or the data folder' },
   DATABASE_NEWER: { status: 500, hint: 'the database was set up by a newer packsec; upgrade packsec' },
 };

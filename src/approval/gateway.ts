@@ -14,7 +14,8 @@ import { ApprovalError } from './errors.js';
 import { PushNotifier, type VapidKeys } from './push.js';
 import { ApprovalService, type ApprovalSettings, type Outcome } from './service.js';
 import type { RequestRecord } from './store.js';
-import { createApprovalWeb, issueLoginCode, loginLink, WebError, type ApprovalWeb } from './web/index.js';
+import { packageManagement, toWebError } from './management.js';
+import { createApprovalWeb, inviteLink, issueLoginCode, loginLink, type ApprovalWeb } from './web/index.js';
 import type { Accounts, ApprovalRequests, ApprovalRequestView, Outcome as WebOutcome } from './web/services.js';
 import type { Tarballs } from './web/capabilities.js';
 import { DbChallenges, DbCredentials, DbLoginCodes, DbSessions, DbSubscriptions } from './web-stores.js';
@@ -85,11 +86,11 @@ export class ApprovalGateway {
             const group = await this.service.acceptInvite(user, code);
             return { scope: group.scope, group: group.name };
           } catch (err) {
-            if (err instanceof ApprovalError) throw new WebError('NOT_ALLOWED', err.message);
-            throw err;
+            throw toWebError(err);
           }
         },
       },
+      packages: packageManagement(this.service),
       ...(this.#o.allowPushEndpoint ? { allowPushEndpoint: this.#o.allowPushEndpoint } : {}),
       ...(this.#o.settings?.sessionTtlMs ? { sessionTtlMs: this.#o.settings.sessionTtlMs } : {}),
       ...(this.#o.log ? { log: this.#o.log } : {}),
@@ -125,7 +126,7 @@ export class ApprovalGateway {
 
   /** The invite link for a code from `service.invite`. */
   inviteLink(code: string): string {
-    return `${this.#webUrl}/-/approve/invite#invite=${code}`;
+    return inviteLink(this.#webUrl, code);
   }
 
   /** What the operator may ask through the data folder's admin socket (src/registry/admin.ts). */

@@ -6,6 +6,7 @@ export { ApprovalError, APPROVAL_ERRORS, type ApprovalErrorCode } from './errors
 export { decide, effectiveGroups, type Actor, type Approval, type Decision, type Group, type GroupTally, type Permission, type Refusal, type RequestFacts, type RequestStatus } from './rule.js';
 export { ApprovalService, APPROVAL_DEFAULTS, type ApprovalSettings, type Outcome, type Via } from './service.js';
 export { Devices, DEVICE_DEFAULTS, sessionId, type DeviceSettings, type VerifiedAssertion, type VerifiedLogin, type VerifiedRegistration } from './service-devices.js';
-export { Notices, noticeMessage, verifyNotice, type NoticeInput, type SecurityNotice } from './service-notices.js';
+export { Notices, verifyNotice, type NoticeInput } from './service-notices.js';
+export { noticeMessage, type SecurityNotice } from '../util/notice.js';
 export { scopeOf, type GroupRecord, type RequestRecord } from './store.js';
 export type { Challenge, ChallengePurpose, Credential, PushSubscription, Session } from './store-devices.js';

@@ -124,6 +124,28 @@ function assign(groups: GroupTally[], approvers: string[]): void {
   }
 }
 
+/** What a group lacks to ever be satisfied by the members it has now. */
+export interface Shortfall {
+  id: string;
+  name: string;
+  required: number;
+  /** Places no member could fill (0: the group can reach its count). */
+  missing: number;
+}
+
+/**
+ * Whether a package's groups (its own and its scope's) can all be satisfied by their members as they
+ * are, counted as `decide` counts: one person fills one place, so a group whose only member also fills
+ * another group cannot be satisfied. Such a policy is allowed (a new group waits for its invites), but
+ * no version can be approved while any group is short; owners are told, and removing a member that makes
+ * a group short needs their explicit confirmation (ApprovalService.removeMember).
+ */
+export function shortfall(policy: readonly Group[]): Shortfall[] {
+  const groups: GroupTally[] = policy.map((g) => ({ id: g.id, name: g.name, required: g.required, eligible: unique(g.members), approvedBy: [], missing: 0 }));
+  assign(groups, unique(policy.flatMap((g) => g.members)));
+  return groups.map((g) => ({ id: g.id, name: g.name, required: g.required, missing: g.missing }));
+}
+
 const refuse = (code: Refusal, reason: string): Permission => ({ allowed: false, code, reason });
 
 /** The rule. `policy` is the package's groups now; `now` the current time. */

@@ -10,7 +10,7 @@ export interface Migration {
 }
 
 /** Keys of transaction-scoped advisory locks: (namespace, hashtext(name)). */
-export const LOCK = { migrations: 1, package: 2 } as const;
+export const LOCK = { migrations: 1, package: 2, groups: 3 } as const;
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -183,6 +183,15 @@ create table approval_login_codes (
   user_name text not null,
   expires_at timestamptz not null
 );`,
+  },
+  {
+    version: 4,
+    name: 'owner actions',
+    sql: `
+alter table webauthn_challenges drop constraint webauthn_challenges_purpose_check;
+alter table webauthn_challenges add constraint webauthn_challenges_purpose_check check (purpose in ('register', 'login', 'approve', 'reject', 'manage'));
+alter table webauthn_challenges add column action text;
+alter table webauthn_challenges add constraint webauthn_challenges_manage_check check ((purpose = 'manage') = (action is not null) and (purpose <> 'manage' or user_name is not null));`,
   },
 ];
 

@@ -66,10 +66,11 @@ export class Devices {
   }
 
   /** A new challenge for `purpose`, bound to what it may be used for. */
-  async issue(purpose: ChallengePurpose, binding: { user?: string | null; requestId?: string | null; integrity?: string | null } = {}): Promise<Challenge> {
+  async issue(purpose: ChallengePurpose, binding: { user?: string | null; requestId?: string | null; integrity?: string | null; action?: string | null } = {}): Promise<Challenge> {
     const now = this.clock();
     const c: Challenge = {
       challenge: randomBytes(32).toString('base64url'), purpose, user: binding.user ?? null, requestId: binding.requestId ?? null, integrity: binding.integrity ?? null,
+      action: binding.action ?? null,
       createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + this.settings.challengeTtlMs).toISOString(), consumedAt: null,
     };
     await insertChallenge(this.db, c);
@@ -102,14 +103,15 @@ export class Devices {
    * Uses up a challenge. It is consumed before its binding is compared, so a challenge presented for
    * anything else is gone as well: each challenge is answered at most once, right or wrong.
    */
-  async consume(value: string, expect: { purpose: ChallengePurpose; user: string; requestId?: string; integrity?: string }): Promise<Challenge> {
+  async consume(value: string, expect: { purpose: ChallengePurpose; user: string; requestId?: string; integrity?: string; action?: string }): Promise<Challenge> {
     const c = await consumeChallenge(this.db, value, this.now());
     if (!c) throw new ApprovalError('CHALLENGE', 'unknown, used or expired challenge');
     const mismatch = c.purpose !== expect.purpose ? `it was issued to ${c.purpose}, not to ${expect.purpose}`
       : c.user !== null && c.user !== expect.user ? 'it was issued to another user'
         : (expect.requestId !== undefined || c.requestId !== null) && c.requestId !== expect.requestId ? 'it was issued for another request'
           : (expect.integrity !== undefined || c.integrity !== null) && c.integrity !== expect.integrity ? 'it was issued for another tarball'
-            : null;
+            : (expect.action !== undefined || c.action !== null) && c.action !== expect.action ? 'it was issued for another action'
+              : null;
     if (mismatch) throw new ApprovalError('CHALLENGE', `the challenge does not fit: ${mismatch}`);
     return c;
   }

@@ -3,6 +3,7 @@
 // `packsec status` can check that it came from this registry and was not changed on the way.
 import { randomUUID } from 'node:crypto';
 import { isSeverity, SEVERITIES, type Severity } from '../util/advisory.js';
+import { noticeMessage, type SecurityNotice } from '../util/notice.js';
 import { isMaintainer, type Registry } from '../registry/packages.js';
 import { signMessage, verifyMessage, type RegistryKey } from '../registry/signing.js';
 import type { RegistryStore } from '../registry/store.js';
@@ -15,26 +16,6 @@ export interface NoticeInput {
   severity: string;
   title: string;
   body: string;
-}
-
-export interface SecurityNotice {
-  id: string;
-  packageName: string;
-  version: string;
-  severity: Severity;
-  title: string;
-  body: string;
-  /** The maintainer who posted it. */
-  author: string;
-  createdAt: string;
-  /** The registry key that signed it, and the base64 DER ECDSA signature of noticeMessage(). */
-  keyid: string;
-  signature: string;
-}
-
-/** What is signed: a fixed prefix and the fields in a fixed order, as a JSON array (no key-order ambiguity). */
-export function noticeMessage(n: Omit<SecurityNotice, 'keyid' | 'signature'>): string {
-  return `packsec-notice:v1:${JSON.stringify([n.id, n.packageName, n.version, n.severity, n.title, n.body, n.author, n.createdAt])}`;
 }
 
 /** Whether the notice was signed by `key` (an entry of the registry's /-/npm/v1/keys) as it reads now. */
@@ -88,6 +69,17 @@ export class Notices {
       [n.id, n.packageName, n.version, n.severity, n.title, n.body, n.author, n.createdAt, n.keyid, n.signature],
     );
     return n;
+  }
+
+  /** For each name asked about, the notices about the versions asked about (oldest first); names without any are left out. */
+  async forVersions(query: Map<string, string[]>): Promise<Record<string, SecurityNotice[]>> {
+    const answer: Record<string, SecurityNotice[]> = Object.create(null) as Record<string, SecurityNotice[]>;
+    if (query.size === 0) return answer;
+    const rows = await this.db.query<NoticeRow>('select * from security_notices where $1::jsonb ? package_name order by created_at, id', [JSON.stringify([...query.keys()])]);
+    for (const n of rows.map(notice)) {
+      if (query.get(n.packageName)?.includes(n.version)) (answer[n.packageName] ??= []).push(n);
+    }
+    return answer;
   }
 
   /** The notices about a package (or one of its versions), oldest first. */

@@ -9,12 +9,13 @@ import { setVersionState, type Registry } from '../registry/packages.js';
 import type { RegistryStore } from '../registry/store.js';
 import type { Db } from './db.js';
 import { ApprovalError } from './errors.js';
-import { decide, type Actor, type Decision, type Refusal } from './rule.js';
+import { decide, shortfall, type Actor, type Decision, type Refusal, type Shortfall } from './rule.js';
 import { DEVICE_DEFAULTS, Devices, type DeviceSettings, type VerifiedAssertion } from './service-devices.js';
+import { LOCK } from './schema.js';
 import { Notices } from './service-notices.js';
 import {
   addMember, approvalsOf, deleteGroup, expireRequests, groupsAt, groupsFor, insertApproval, insertGroup, insertInvite, insertRequest, listRequests,
-  readGroup, readRequest, removeMember, requestFor, setRequired, settleRequest, useInvite, type GroupRecord, type RequestRecord,
+  readGroup, readRequest, removeMember, requestFor, scopeOf, setRequired, settleRequest, useInvite, type GroupRecord, type RequestRecord,
 } from './store.js';
 import { pruneChallenges, readCredential } from './store-devices.js';
 
@@ -91,15 +92,20 @@ export class ApprovalService {
 
   // Owners and groups
 
+  /** The packages hosted here that a scope's groups apply to: the package itself, or every package of "@scope". */
+  private async packagesUnder(scope: string): Promise<string[]> {
+    if (!scope.startsWith('@') || scope.includes('/')) return [scope];
+    return (await this.registry.store.listPackages()).filter((n) => n.startsWith(`${scope}/`));
+  }
+
   /** Owners of a package are its maintainers; of a scope, the users who maintain every package hosted in it. */
   async owners(scope: string): Promise<string[]> {
     if (!scope.startsWith('@') || scope.includes('/')) {
       const record = await this.registry.store.readPackage(scope);
       return record ? record.maintainers.map((m) => m.name) : [];
     }
-    const names = (await this.registry.store.listPackages()).filter((n) => n.startsWith(`${scope}/`));
     let owners: string[] | null = null;
-    for (const name of names) {
+    for (const name of await this.packagesUnder(scope)) {
       const maintainers = ((await this.registry.store.readPackage(name))?.maintainers ?? []).map((m) => m.name);
       owners = owners === null ? maintainers : owners.filter((o) => maintainers.includes(o));
     }
@@ -148,12 +154,49 @@ export class ApprovalService {
     await deleteGroup(this.db, g.id);
   }
 
-  /** An owner removes a member, or a member leaves. */
-  async removeMember(actor: string, groupId: string, user: string): Promise<GroupRecord> {
+  /**
+   * An owner removes a member, or a member leaves. A removal that leaves a group unable to reach its
+   * required count (rule.ts `shortfall`, for every package the group applies to) is refused unless
+   * `belowRequired` says the owner knows: no version of those packages could be approved until someone
+   * joins or the count is lowered. Changes to one scope's groups are serialised, so two removals at once
+   * cannot each leave the other's group short unseen.
+   */
+  async removeMember(actor: string, groupId: string, user: string, options: { belowRequired?: boolean } = {}): Promise<GroupRecord> {
     const g = await this.requireGroup(groupId);
     if (actor !== user) await this.requireOwner(actor, g.scope);
-    if (!(await removeMember(this.db, g.id, user))) throw new ApprovalError('NOT_FOUND', `${user} is not a member of ${g.name}`);
-    return (await readGroup(this.db, g.id))!;
+    const packages = await this.packagesUnder(g.scope);
+    return this.db.transaction(async (tx) => {
+      await tx.query('select pg_advisory_xact_lock($1, hashtext($2))', [LOCK.groups, scopeOf(g.scope) ?? g.scope]);
+      const missing = async () => {
+        const out = new Map<string, Shortfall>();
+        for (const name of packages) {
+          for (const s of shortfall(await groupsFor(tx, name))) if (s.missing > (out.get(s.id)?.missing ?? -1)) out.set(s.id, s);
+        }
+        return out;
+      };
+      const before = await missing();
+      if (!(await removeMember(tx, g.id, user))) throw new ApprovalError('NOT_FOUND', `${user} is not a member of ${g.name}`);
+      const worse = [...(await missing()).values()].filter((s) => s.missing > (before.get(s.id)?.missing ?? 0));
+      if (worse.length && !options.belowRequired) {
+        const lacking = worse.map((s) => `${s.name} would lack ${s.missing} of ${s.required}`).join(', ');
+        throw new ApprovalError('BELOW_REQUIRED', `removing ${user} from ${g.name} leaves a group unable to reach its required count (${lacking}): no version of ${g.scope} could be approved until someone joins or the count is lowered`);
+      }
+      return (await readGroup(tx, g.id))!;
+    });
+  }
+
+  /** What each group of a package lacks to be satisfied by its members as they are now (rule.ts `shortfall`). */
+  async reach(packageName: string): Promise<Shortfall[]> {
+    return shortfall(await this.policy(packageName));
+  }
+
+  /** The packages hosted here that `user` maintains (owns), by name. */
+  async packagesOf(user: string): Promise<string[]> {
+    const out: string[] = [];
+    for (const name of await this.registry.store.listPackages()) {
+      if ((await this.registry.store.readPackage(name))?.maintainers.some((m) => m.name === user)) out.push(name);
+    }
+    return out.sort();
   }
 
   /** A one-time invite code into a group; only its hash is stored. */

@@ -2,7 +2,7 @@
 // the gateway's own keys (VAPID). Single-use and monotonic rules are enforced by conditional updates.
 import { iso, type Sql } from './db.js';
 
-export type ChallengePurpose = 'register' | 'login' | 'approve' | 'reject';
+export type ChallengePurpose = 'register' | 'login' | 'approve' | 'reject' | 'manage';
 
 export interface Credential {
   /** base64url credential id. */
@@ -27,6 +27,8 @@ export interface Challenge {
   user: string | null;
   requestId: string | null;
   integrity: string | null;
+  /** 'manage' only: the SHA-256 (hex) of the owner's or maintainer's action it may confirm. */
+  action: string | null;
   createdAt: string;
   expiresAt: string;
   consumedAt: string | null;
@@ -72,6 +74,7 @@ interface ChallengeRow {
   user_name: string | null;
   request_id: string | null;
   integrity: string | null;
+  action: string | null;
   created_at: Time;
   expires_at: Time;
   consumed_at: Time | null;
@@ -84,7 +87,7 @@ const credential = (r: CredentialRow): Credential => ({
 });
 
 const challenge = (r: ChallengeRow): Challenge => ({
-  challenge: r.challenge, purpose: r.purpose, user: r.user_name, requestId: r.request_id, integrity: r.integrity,
+  challenge: r.challenge, purpose: r.purpose, user: r.user_name, requestId: r.request_id, integrity: r.integrity, action: r.action,
   createdAt: iso(r.created_at), expiresAt: iso(r.expires_at), consumedAt: maybeIso(r.consumed_at),
 });
 
@@ -130,9 +133,9 @@ export async function advanceCounter(sql: Sql, user: string, id: string, counter
 
 export async function insertChallenge(sql: Sql, c: Challenge): Promise<void> {
   await sql.query(
-    `insert into webauthn_challenges (challenge, purpose, user_name, request_id, integrity, created_at, expires_at)
-     values ($1, $2, $3, $4, $5, $6, $7)`,
-    [c.challenge, c.purpose, c.user, c.requestId, c.integrity, c.createdAt, c.expiresAt],
+    `insert into webauthn_challenges (challenge, purpose, user_name, request_id, integrity, action, created_at, expires_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [c.challenge, c.purpose, c.user, c.requestId, c.integrity, c.action, c.createdAt, c.expiresAt],
   );
 }
 

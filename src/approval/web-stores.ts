@@ -21,7 +21,7 @@ export class DbChallenges implements ChallengeStore {
 
   async put(c: StoredChallenge): Promise<void> {
     const row: Challenge = {
-      challenge: c.challenge, purpose: toStored(c.purpose), user: c.userId, requestId: c.requestId ?? null, integrity: c.integrity ?? null,
+      challenge: c.challenge, purpose: toStored(c.purpose), user: c.userId, requestId: c.requestId ?? null, integrity: c.integrity ?? null, action: c.action ?? null,
       createdAt: new Date(this.now()).toISOString(), expiresAt: new Date(c.expiresAt).toISOString(), consumedAt: null,
     };
     await insertChallenge(this.sql, row);
@@ -34,6 +34,7 @@ export class DbChallenges implements ChallengeStore {
     return {
       challenge: c.challenge, purpose: fromStored(c.purpose), userId: c.user, expiresAt: Date.parse(c.expiresAt),
       ...(c.requestId !== null ? { requestId: c.requestId } : {}), ...(c.integrity !== null ? { integrity: c.integrity } : {}),
+      ...(c.action !== null ? { action: c.action } : {}),
     };
   }
 }

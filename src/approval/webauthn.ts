@@ -15,8 +15,11 @@ import {
 /** What an approver decides on a request; each needs its own fresh assertion. */
 export type Decision = 'approve' | 'reject';
 
-/** What a challenge was issued for: a device registration, a decision on a request, or re-proving a device (step-up). */
-export type ChallengePurpose = 'register' | Decision | 'step-up';
+/**
+ * What a challenge was issued for: a device registration, a decision on a request, re-proving a device
+ * (step-up), or one owner's or maintainer's action on a package (a group change, an invite, a notice).
+ */
+export type ChallengePurpose = 'register' | Decision | 'step-up' | 'manage';
 
 export interface ChallengeBinding {
   purpose: ChallengePurpose;
@@ -24,6 +27,8 @@ export interface ChallengeBinding {
   /** Approvals only: the approval request and the integrity of its tarball when the challenge was issued. */
   requestId?: string;
   integrity?: string;
+  /** 'manage' only: the SHA-256 (hex) of the action's canonical description (actionDigest). */
+  action?: string;
 }
 
 export interface StoredChallenge extends ChallengeBinding {
@@ -153,12 +158,23 @@ const ALGORITHMS = [-7, -8, -257];
  * itself names what was approved: a stored assertion can be audited without trusting the database.
  */
 function bindingDigest(b: ChallengeBinding): Buffer {
-  return createHash('sha256').update(JSON.stringify(['packsec-webauthn/1', b.purpose, b.userId, b.requestId ?? '', b.integrity ?? ''])).digest();
+  const fields = ['packsec-webauthn/1', b.purpose, b.userId, b.requestId ?? '', b.integrity ?? '', ...(b.action !== undefined ? [b.action] : [])];
+  return createHash('sha256').update(JSON.stringify(fields)).digest();
+}
+
+/**
+ * The digest a 'manage' challenge is bound to: the action as a JSON array of its kind and arguments, so
+ * an assertion made to invite someone into one group cannot create another group, post a notice, or act
+ * on another package.
+ */
+export function actionDigest(action: readonly (string | number | boolean)[]): string {
+  return createHash('sha256').update(JSON.stringify(['packsec-manage/1', ...action])).digest('hex');
 }
 
 function sameBinding(stored: StoredChallenge, expected: ChallengeBinding): boolean {
   if (stored.purpose !== expected.purpose || stored.userId !== expected.userId) return false;
   if ((stored.requestId ?? '') !== (expected.requestId ?? '') || (stored.integrity ?? '') !== (expected.integrity ?? '')) return false;
+  if ((stored.action ?? '') !== (expected.action ?? '')) return false;
   const bytes = Buffer.from(stored.challenge, 'base64url');
   return bytes.length === 64 && timingSafeEqual(bytes.subarray(32), bindingDigest(expected));
 }
@@ -212,7 +228,10 @@ export class WebAuthnCeremonies {
     const stored = typeof challengeId === 'string' ? await this.#challenges.take(challengeId) : undefined;
     if (!stored) throw new WebAuthnError('CHALLENGE_UNKNOWN', 'unknown or already used challenge');
     if (stored.expiresAt <= this.#now()) throw new WebAuthnError('CHALLENGE_EXPIRED', 'the challenge has expired');
-    if (!sameBinding(stored, expected)) throw new WebAuthnError('CHALLENGE_MISMATCH', `the challenge was not issued ${expected.requestId !== undefined ? `to ${expected.purpose} this request, by this user, at this tarball` : 'for this user and purpose'}`);
+    if (!sameBinding(stored, expected)) {
+      const what = expected.requestId !== undefined ? `to ${expected.purpose} this request, by this user, at this tarball` : expected.action !== undefined ? 'for this action by this user' : 'for this user and purpose';
+      throw new WebAuthnError('CHALLENGE_MISMATCH', `the challenge was not issued ${what}`);
+    }
     return stored;
   }
 
@@ -284,6 +303,11 @@ export class WebAuthnCeremonies {
     return this.#startAssertion({ purpose: 'step-up', userId });
   }
 
+  /** Options to confirm one action on a package (bound to `action`, an actionDigest) with a registered device. */
+  startManage(userId: string, action: string): Promise<Issued<PublicKeyCredentialRequestOptionsJSON>> {
+    return this.#startAssertion({ purpose: 'manage', userId, action });
+  }
+
   async #startAssertion(binding: ChallengeBinding): Promise<Issued<PublicKeyCredentialRequestOptionsJSON>> {
     const credentials = await this.#credentials.listByUser(binding.userId);
     if (!credentials.length) throw new WebAuthnError('CREDENTIAL_UNKNOWN', `${binding.userId} has no registered device`);
@@ -315,6 +339,14 @@ export class WebAuthnCeremonies {
 
   async verifyStepUp(userId: string, challengeId: unknown, response: unknown): Promise<StoredCredential> {
     return (await this.#verifyAssertion({ purpose: 'step-up', userId }, challengeId, response)).credential;
+  }
+
+  /**
+   * Checks a fresh, user-verified assertion for exactly this action (an actionDigest recomputed by the
+   * caller from what it is about to do), spends the challenge and advances the counter.
+   */
+  async verifyManage(userId: string, action: string, challengeId: unknown, response: unknown): Promise<StoredCredential> {
+    return (await this.#verifyAssertion({ purpose: 'manage', userId, action }, challengeId, response)).credential;
   }
 
   async #verifyAssertion(expected: ChallengeBinding, challengeId: unknown, response: unknown): Promise<{ credential: StoredCredential; challenge: StoredChallenge }> {

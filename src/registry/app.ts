@@ -5,6 +5,7 @@ import type { ServerContext } from './context.js';
 import { RegistryError } from './errors.js';
 import { errorResponse, type Env } from './http.js';
 import { approvePageRoutes } from './routes/approve-page.js';
+import { noticeRoutes } from './routes/notices.js';
 import { distTagRoutes, packageRoutes } from './routes/packages.js';
 import { serviceRoutes } from './routes/service.js';
 import { stageRoutes } from './routes/stage.js';
@@ -18,6 +19,7 @@ export function createApp(ctx: ServerContext): Hono<Env> {
   userRoutes(app, ctx);
   stageRoutes(app, ctx);
   approvePageRoutes(app, ctx);
+  noticeRoutes(app, ctx);
   distTagRoutes(app, ctx);
   // "-" is npm's namespace for everything that is not a package: never read it as a package name.
   app.all('/-/*', (c) => {

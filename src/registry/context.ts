@@ -1,6 +1,7 @@
 // What every route shares: the registry, its public URL and options, the approval gate, and who is
 // calling (checked once per request; the user name is kept for the log line, never the token).
 import type { IncomingMessage } from 'node:http';
+import type { SecurityNotice } from '../util/notice.js';
 import { authenticate, type Caller } from './auth.js';
 import { RegistryError } from './errors.js';
 import type { C } from './http.js';
@@ -56,6 +57,11 @@ export interface ServerContext {
   flowKey: Buffer;
   /** The approver web UI under /-/approve, when the approval gateway runs. */
   web: { handle(c: { req: { raw: Request } }): Promise<Response> } | null;
+  /** Signed security notices (the approval gateway's), served to readers; null without the gateway. */
+  notices: {
+    list(name: string): Promise<SecurityNotice[]>;
+    forVersions(query: Map<string, string[]>): Promise<Record<string, SecurityNotice[]>>;
+  } | null;
   /** The approver UI's base URL (publicUrl, with a loopback address as localhost for WebAuthn). */
   webUrl: string;
   /** Largest publish body: a tarball in base64 plus its manifest. */

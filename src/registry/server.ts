@@ -219,6 +219,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
       signup: options.signup === true,
       gate: typeof options.gate === 'object' ? options.gate : defaultGate(reg),
       web: null,
+      notices: null,
       webUrl: '',
       flowKey: flowKey(key),
       maxBody: Math.ceil((limits.maxTarballBytes * 4) / 3) + 4 * 1024 * 1024,
@@ -269,6 +270,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     if (gateway) {
       await gateway.start(url);
       ctx.web = gateway.web;
+      ctx.notices = gateway.service.notices;
       ctx.webUrl = gateway.webUrl;
     }
     // The operator's commands reach the running server through the data folder's admin socket: the

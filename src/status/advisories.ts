@@ -44,17 +44,19 @@ function readAdvisory(v: unknown): Advisory | undefined {
   };
 }
 
-export interface BulkAnswer {
-  /** Advisories by package name. */
-  byName: Map<string, Advisory[]>;
-  /** Entries that were not advisories (no id or no range): counted, so none disappears silently. */
+/** A bulk answer `{ "<name>": [entry, …] }` read entry by entry. */
+export interface BulkLists<T> {
+  byName: Map<string, T[]>;
+  /** Entries that could not be read: counted, so none disappears silently. */
   unreadable: number;
 }
 
-/** The answer `{ "<name>": [advisory, …] }`; undefined when it is not an object at all. */
-export function readBulkAnswer(answer: unknown): BulkAnswer | undefined {
+export type BulkAnswer = BulkLists<Advisory>;
+
+/** `{ "<name>": [entry, …] }` with each entry read by `read` (undefined: unreadable); undefined when it is not an object at all. */
+export function readBulkLists<T>(answer: unknown, read: (entry: unknown) => T | undefined): BulkLists<T> | undefined {
   if (!isRecord(answer)) return undefined;
-  const byName = new Map<string, Advisory[]>();
+  const byName = new Map<string, T[]>();
   let unreadable = 0;
   for (const name of Object.keys(answer)) {
     const list = own(answer, name);
@@ -62,15 +64,20 @@ export function readBulkAnswer(answer: unknown): BulkAnswer | undefined {
       unreadable++;
       continue;
     }
-    const read: Advisory[] = [];
+    const entries: T[] = [];
     for (const entry of list) {
-      const a = readAdvisory(entry);
-      if (a) read.push(a);
+      const value = read(entry);
+      if (value) entries.push(value);
       else unreadable++;
     }
-    byName.set(name, read);
+    byName.set(name, entries);
   }
   return { byName, unreadable };
+}
+
+/** The advisory answer; entries that are not advisories (no id or no range) are counted as unreadable. */
+export function readBulkAnswer(answer: unknown): BulkAnswer | undefined {
+  return readBulkLists(answer, readAdvisory);
 }
 
 export interface Matched {

@@ -1,22 +1,32 @@
 // `packsec status`: what the registry says now about each installed package version in the lock —
-// advisories, deprecations, publisher changes, newer versions. The registry is reached only through
-// the powers passed in, so the logic runs the same against npm, packsec's registry or a test double.
+// advisories, signed maintainer notices, deprecations, publisher changes, newer versions. The registry is
+// reached only through the powers passed in, so the logic runs the same against npm, packsec's registry
+// or a test double.
 import { cleanText, compareVersions, manifestOf, own } from '../install/packument.js';
 import { isRegistryTarball } from '../install/plan.js';
 import type { Lock, LockRecord } from '../policy/index.js';
 import { failsAt, matchAdvisories, readBulkAnswer, type Advisory, type AuditLevel, type BulkAnswer } from './advisories.js';
+import { parseRegistryKeys, type RegistryKey } from '../verify/signatures.js';
+import { checkNotices, readNoticeAnswer, type NoticeAnswer, type UnverifiedNotice, type VerifiedNotice } from './notices.js';
 import { checkPublishers, type PublisherNotice } from './publishers.js';
 
 export type AdvisoryQuery = Record<string, string[]>;
 
-/** What the bulk endpoint gave: its answer, or why there is none (never read as "no advisories"). */
-export type BulkResult = { available: true; answer: unknown } | { available: false; reason: string };
+/**
+ * What a bulk endpoint gave: its answer, or why there is none (never read as "no advisories"), with the
+ * HTTP status when the registry answered one.
+ */
+export type BulkResult = { available: true; answer: unknown } | { available: false; reason: string; status?: number };
 
 export interface StatusPowers {
   /** The registry's full document for a package name; rejects when there is none. */
   packument(name: string): Promise<unknown>;
   /** POST /-/npm/v1/security/advisories/bulk. */
   advisories(query: AdvisoryQuery): Promise<BulkResult>;
+  /** POST /-/packsec/v1/notices/bulk (the same query). */
+  notices(query: AdvisoryQuery): Promise<BulkResult>;
+  /** GET /-/npm/v1/keys: the keys notices are checked against; rejects when they cannot be read. */
+  registryKeys(): Promise<unknown>;
 }
 
 export interface PackageStatus {
@@ -29,6 +39,10 @@ export interface PackageStatus {
   advisories: Array<Advisory & { fails: boolean }>;
   /** Advisories for the name whose range could not be read: they may apply. */
   unclearAdvisories: Advisory[];
+  /** Signed maintainer notices about the installed version whose signatures verified. */
+  notices: VerifiedNotice[];
+  /** Notices the registry sent for it whose signatures do not verify: never shown as signed. */
+  unverifiedNotices: UnverifiedNotice[];
   deprecated?: string;
   publishers: PublisherNotice[];
   /** The registry names no publisher for any version, so accounts were not compared. */
@@ -43,6 +57,11 @@ export interface StatusReport {
   registry: string;
   auditLevel: AuditLevel;
   advisories: { available: boolean; reason?: string; unreadable: number };
+  /**
+   * Signed maintainer notices (packsec's registry offers them): `offered` false when the registry has no
+   * such endpoint (404, 405, 501), `available` false when it has one that could not be read.
+   */
+  notices: { offered: boolean; available: boolean; reason?: string; unreadable: number };
   packages: PackageStatus[];
   /** Copies that did not come from a registry (git, local folders, tarball URLs): nothing to ask about. */
   skipped: Array<{ name: string; version: string; path: string; resolved: string }>;
@@ -51,6 +70,10 @@ export interface StatusReport {
     copies: number;
     advisories: number;
     failingAdvisories: number;
+    notices: number;
+    /** Verified notices at or above the audit level, and notices that do not verify (unless the level is none). */
+    failingNotices: number;
+    unverifiedNotices: number;
     deprecated: number;
     publisherChanges: number;
     /** Packages whose registry document names no publisher: publisher changes were not checked. */
@@ -126,14 +149,26 @@ function describeFailure(err: unknown): string {
   return typeof e?.code === 'string' ? `cannot reach the registry (${e.code})` : 'cannot read the registry document';
 }
 
-function packageStatus(group: Group, doc: unknown, lock: Lock, advisories: BulkAnswer | undefined, level: AuditLevel): PackageStatus {
+interface Notices {
+  answer: NoticeAnswer;
+  keys: RegistryKey[] | { error: string };
+}
+
+function packageStatus(group: Group, doc: unknown, lock: Lock, advisories: BulkAnswer | undefined, notices: Notices | undefined, level: AuditLevel): PackageStatus {
   const { name, version } = group;
-  const status: PackageStatus = { name, version, paths: group.records.map((r) => r.path).sort(), advisories: [], unclearAdvisories: [], publishers: [] };
+  const status: PackageStatus = {
+    name, version, paths: group.records.map((r) => r.path).sort(), advisories: [], unclearAdvisories: [], notices: [], unverifiedNotices: [], publishers: [],
+  };
   const aliases = [...new Set(group.records.map((r) => r.rec.name).filter((n) => n !== name))];
   if (aliases.length) status.installedAs = aliases;
   const matched = matchAdvisories(advisories?.byName.get(name) ?? [], version);
   status.advisories = matched.applies.map((a) => ({ ...a, fails: failsAt(a.severity, level) }));
   status.unclearAdvisories = matched.unclear;
+  if (notices) {
+    const checked = checkNotices(notices.answer.byName.get(name) ?? [], name, version, notices.keys, level);
+    status.notices = checked.verified;
+    status.unverifiedNotices = checked.unverified;
+  }
   if (doc === undefined) return status;
   const manifest = manifestOf(doc, version);
   if (!manifest) status.problem = `${cleanText(version, 50)} is not in the registry's document (unpublished, or from another registry)`;
@@ -155,9 +190,11 @@ export async function collectStatus(lock: Lock, powers: StatusPowers, options: S
   const query: AdvisoryQuery = Object.create(null) as AdvisoryQuery;
   for (const g of groups) (query[g.name] ??= []).push(g.version);
   // Asked while the documents load; a failure is an answer too (caught here, so it is never unhandled).
-  const bulk: Promise<BulkResult> = groups.length
-    ? powers.advisories(query).catch((err: unknown) => ({ available: false, reason: describeFailure(err) }))
-    : Promise.resolve({ available: true, answer: {} });
+  const ask = (power: (q: AdvisoryQuery) => Promise<BulkResult>): Promise<BulkResult> => (groups.length
+    ? power(query).catch((err: unknown) => ({ available: false, reason: describeFailure(err) }))
+    : Promise.resolve({ available: true, answer: {} }));
+  const bulk = ask((q) => powers.advisories(q));
+  const noticeResult = ask((q) => powers.notices(q)).then((r) => readNotices(r, powers, options.registry));
 
   const names = [...new Set(groups.map((g) => g.name))];
   const docs = new Map<string, { doc?: unknown; problem?: string }>();
@@ -174,9 +211,10 @@ export async function collectStatus(lock: Lock, powers: StatusPowers, options: S
   const result = await bulk;
   const answer = result.available ? readBulkAnswer(result.answer) : undefined;
   const reason = result.available ? (answer ? undefined : 'the answer was not an advisory list') : result.reason;
+  const notices = await noticeResult;
   const packages = groups.map((g) => {
     const fetched = docs.get(g.name)!;
-    const status = packageStatus(g, fetched.doc, lock, answer, options.auditLevel);
+    const status = packageStatus(g, fetched.doc, lock, answer, notices.read, options.auditLevel);
     if (fetched.problem) status.problem = fetched.problem;
     return status;
   });
@@ -185,6 +223,7 @@ export async function collectStatus(lock: Lock, powers: StatusPowers, options: S
     registry: options.registry,
     auditLevel: options.auditLevel,
     advisories: { available: answer !== undefined, ...(reason ? { reason } : {}), unreadable: answer?.unreadable ?? 0 },
+    notices: notices.report,
     packages,
     skipped,
     summary: {
@@ -192,6 +231,9 @@ export async function collectStatus(lock: Lock, powers: StatusPowers, options: S
       copies: count((p) => p.paths.length),
       advisories: count((p) => p.advisories.length),
       failingAdvisories: count((p) => p.advisories.filter((a) => a.fails).length),
+      notices: count((p) => p.notices.length),
+      failingNotices: count((p) => [...p.notices, ...p.unverifiedNotices].filter((n) => n.fails).length),
+      unverifiedNotices: count((p) => p.unverifiedNotices.length),
       deprecated: count((p) => (p.deprecated ? 1 : 0)),
       publisherChanges: count((p) => p.publishers.filter((n) => n.affectsInstalled).length),
       publishersUnknown: count((p) => (p.publishersUnknown ? 1 : 0)),
@@ -202,7 +244,37 @@ export async function collectStatus(lock: Lock, powers: StatusPowers, options: S
   };
 }
 
-/** 1 when an advisory at or above the audit level applies, or a publisher change affects an installed version. */
+/**
+ * 1 when an advisory or a signed notice at or above the audit level applies, a notice does not verify
+ * (as an advisory of unknown severity: unless the level is none), or a publisher change affects an
+ * installed version.
+ */
 export function statusExitCode(report: StatusReport): 0 | 1 {
-  return report.summary.failingAdvisories > 0 || report.summary.publisherChanges > 0 ? 1 : 0;
+  const s = report.summary;
+  return s.failingAdvisories > 0 || s.failingNotices > 0 || s.publisherChanges > 0 ? 1 : 0;
+}
+
+/** Registries without packsec's notice endpoint answer one of these: it has no notices, nothing failed. */
+const NOT_OFFERED = new Set([404, 405, 501]);
+
+/**
+ * The notice answer and, when it holds any notice, the registry's keys to check them with. A registry
+ * that does not offer notices is said once; keys that cannot be read leave every notice unverified.
+ */
+async function readNotices(result: BulkResult, powers: StatusPowers, registry: string): Promise<{ read?: Notices; report: StatusReport['notices'] }> {
+  if (!result.available) {
+    const offered = result.status === undefined || !NOT_OFFERED.has(result.status);
+    return { report: { offered, available: false, reason: result.reason, unreadable: 0 } };
+  }
+  const answer = readNoticeAnswer(result.answer);
+  if (!answer) return { report: { offered: true, available: false, reason: 'the answer was not a list of notices', unreadable: 0 } };
+  let keys: Notices['keys'] = [];
+  if ([...answer.byName.values()].some((list) => list.length > 0)) {
+    const source = `${registry}/-/npm/v1/keys`;
+    keys = await powers.registryKeys().then((json) => parseRegistryKeys(json, source), (err: unknown) => {
+      const e = err as { statusCode?: unknown; code?: unknown };
+      return { error: `${source}: ${typeof e?.statusCode === 'number' ? `HTTP ${e.statusCode}` : typeof e?.code === 'string' ? e.code : 'cannot be read'}` };
+    }).catch((err: unknown) => ({ error: (err as Error).message }));
+  }
+  return { read: { answer, keys }, report: { offered: true, available: true, unreadable: answer.unreadable } };
 }

@@ -1,7 +1,8 @@
 // The whole publish-approval story as users live it, with the real parts: `packsec registry` (approval
 // required, its embedded database), the npm client, and Debian's chromium with CDP virtual
 // authenticators. A publish stays pending and unreachable; the owner adds a second approval group and
-// invites a coworker; both approve in the browser; only then does `npm install` get the version.
+// invites a coworker on the package page, confirming each with their device; both approve in the
+// browser; only then does `npm install` get the version. The owner then posts a signed security notice.
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
@@ -103,9 +104,36 @@ describe('publish approval end to end: npm, the gateway and two groups in chromi
     assert.equal(await installs('1.0.0'), true, 'npm install gets the approved version');
   });
 
-  it('needs both groups once the owner adds a second one, and each approves in the browser', async () => {
-    cli(['registry', 'group', 'add', '--data', data, '--package', 'team-lib', '--name', 'security', '--required', '1'], data);
-    const invite = cli(['registry', 'group', 'invite', '--data', data, '--package', 'team-lib', '--name', 'security'], data);
+  /** The owner's page of team-lib, reached from the request list. */
+  async function packagePage(): Promise<void> {
+    await page().goto(`${web}/-/approve/`);
+    await Promise.all([page().waitForURL(`${web}/-/approve/packages`), page().click('#packages-link')]);
+    await Promise.all([page().waitForURL(`${web}/-/approve/packages/team-lib`), page().click('a[href="/-/approve/packages/team-lib"]')]);
+  }
+
+  async function status(): Promise<string> {
+    await page().waitForSelector('#status[data-kind="ok"], #status[data-kind="error"]', { timeout: 60_000 });
+    return (await page().textContent('#status')) ?? '';
+  }
+
+  it('needs both groups once the owner adds a second one on the package page, and each approves in the browser', async () => {
+    // The owner creates the group and the invite link in the web UI, each confirmed with her device.
+    await as('alice');
+    await packagePage();
+    const before = (await authenticators.get('alice')!.credentials())[0]!.signCount;
+    await page().fill('#group-name', 'security');
+    await page().fill('#group-required', '1');
+    await Promise.all([page().waitForURL(`${web}/-/approve/packages/team-lib?done=create-group`), page().click('#create-group')]);
+    assert.match((await page().textContent('main .notice'))!, /Group created/);
+    const security = page().locator('section.group', { has: page().locator('h3', { hasText: /^security/ }) });
+    assert.match((await security.textContent())!, /security cannot reach its count/, 'a group without members is flagged');
+    await security.locator('form[data-kind="invite"] button').click();
+    assert.match(await status(), /Invite link for security created/);
+    const invite = await security.locator('.invite-link input').inputValue();
+    assert.match(invite, new RegExp(`^${web}/-/approve/invite#invite=npsi_`));
+    assert.equal((await authenticators.get('alice')!.credentials())[0]!.signCount, before + 2, 'each change took an assertion');
+    assert.deepEqual(JSON.parse(cli(['registry', 'group', 'list', '--data', data, '--package', 'team-lib', '--json'], data)).groups.map((g: { name: string; required: number }) => [g.name, g.required]),
+      [['maintainers', 1], ['security', 1]], 'the operator sees the group made on the page');
     // The coworker signs in with a login link, joins with the invite link and registers a device.
     await as('bob');
     await page().goto(invite);
@@ -121,5 +149,19 @@ describe('publish approval end to end: npm, the gateway and two groups in chromi
     await as('bob');
     assert.match(await approve(pending), /approved/);
     assert.equal(await installs('1.1.0'), true, 'npm install gets it once every group approved');
+  });
+
+  it('lets a maintainer post a security notice on the package page, which the registry serves signed', async () => {
+    await as('alice');
+    await packagePage();
+    await page().selectOption('#notice-version', '1.0.0');
+    await page().selectOption('#notice-severity', 'moderate');
+    await page().fill('#notice-title', 'Leaks the cache folder name');
+    await page().fill('#notice-body', 'Upgrade to 1.1.0.');
+    await Promise.all([page().waitForURL(`${web}/-/approve/packages/team-lib?done=post-notice`), page().click('#post-notice')]);
+    assert.match((await page().textContent('.security-notice'))!, /moderate Leaks the cache folder name/);
+    const served = (await (await fetch(`${url}/-/packsec/v1/notices/team-lib`)).json()) as { notices: { version: string; title: string; author: string; signature: string }[] };
+    assert.deepEqual(served.notices.map((n) => [n.version, n.title, n.author]), [['1.0.0', 'Leaks the cache folder name', 'alice']]);
+    assert.ok(served.notices[0]!.signature);
   });
 });

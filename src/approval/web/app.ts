@@ -5,10 +5,12 @@ import { WebAuthnError, type Decision, type WebAuthnCeremonies } from '../webaut
 import { loadAssets, type Asset } from './assets.js';
 import { capabilityReport, type CapabilityReport } from './capabilities.js';
 import { WebError } from './errors.js';
+import { manageDigest, parseAction } from './manage.js';
 import { devicesPage, errorPage, invitePage, listPage, loginPage, PREFIX, requestPage, type PageUser, type RegistrationMode } from './pages.js';
+import { DONE, packagePage, packagesPage } from './pages-packages.js';
 import { assetResponse, htmlResponse, jsonResponse, readForm, readJsonObject, redirect } from './respond.js';
-import type { Accounts, ApprovalRequests, ApprovalRequestView, LoginCodeStore, SessionRecord, SessionStore } from './services.js';
-import { sameSecret, Sessions } from './session.js';
+import type { Accounts, ApprovalRequests, ApprovalRequestView, LoginCodeStore, PackageManagement, SessionRecord, SessionStore } from './services.js';
+import { inviteLink, sameSecret, Sessions } from './session.js';
 
 export interface ApprovalWebOptions {
   /** The gateway's public URL: its origin is the only one POSTs are accepted from, and the WebAuthn origin. */
@@ -22,6 +24,8 @@ export interface ApprovalWebOptions {
   vapidPublicKey: string;
   /** Invite codes for approval groups (joining needs a session). Without it, /invite is a 404. */
   invites?: { accept(userId: string, code: string): Promise<{ scope: string; group: string }> };
+  /** Owners' pages: groups, invites and notices of the packages a user maintains. Without it, /packages is a 404. */
+  packages?: PackageManagement;
   /** Which push endpoints approvers may register. Default: the browsers' push services. */
   allowPushEndpoint?: (url: URL) => boolean;
   sessionTtlMs?: number;
@@ -61,6 +65,8 @@ interface Route {
 }
 
 const ID = '([A-Za-z0-9][A-Za-z0-9._-]{0,127})';
+/** A package name in one path segment, as encodeURIComponent spells it ("%40acme%2Fx"). */
+const PACKAGE = '([^/]{1,700})';
 const JSON_LIMIT = 64 * 1024;
 const FORM_LIMIT = 8 * 1024;
 const STEP_UP_MS = 5 * 60 * 1000;
@@ -105,6 +111,10 @@ class ApprovalWebApp implements ApprovalWeb {
       route('POST', '/push', 'json', (x) => this.#subscribe(x)),
       route('GET', '/invite', 'page', (x) => this.#invitePage(x)),
       route('POST', '/invite', 'form', (x) => this.#acceptInvite(x)),
+      route('GET', '/packages', 'page', (x) => this.#packages(x)),
+      route('GET', `/packages/${PACKAGE}`, 'page', (x) => this.#packagePage(x)),
+      route('POST', `/packages/${PACKAGE}/options`, 'json', (x) => this.#manageOptions(x)),
+      route('POST', `/packages/${PACKAGE}/act`, 'json', (x) => this.#manage(x)),
       route('GET', '/(static/app\\.css|static/app\\.js|static/webauthn\\.js|sw\\.js)', 'none', (x) => this.#asset(x)),
       route('GET', `/${ID}`, 'page', (x) => this.#requestPage(x)),
       route('POST', `/${ID}/options`, 'json', (x) => this.#approvalOptions(x)),
@@ -151,7 +161,7 @@ class ApprovalWebApp implements ApprovalWeb {
       }
       if (!session) throw new WebError('SIGN_IN', 'not signed in');
       x.session = session;
-      x.user = { userId: session.userId, csrf: session.csrf, vapidPublicKey: this.#o.vapidPublicKey };
+      x.user = { userId: session.userId, csrf: session.csrf, vapidPublicKey: this.#o.vapidPublicKey, packages: this.#o.packages !== undefined };
     }
     if (guard === 'json') {
       if (!sameSecret(x.request.headers.get('x-csrf-token') ?? '', x.session.csrf)) throw new WebError('CSRF', 'missing or wrong CSRF token');
@@ -276,6 +286,56 @@ class ApprovalWebApp implements ApprovalWeb {
     const code = x.form.get('code')?.trim() ?? '';
     if (!code || code.length > 200) throw new WebError('BAD_REQUEST', 'expected the invite code');
     return htmlResponse(200, invitePage(x.user, await this.#o.invites.accept(x.session.userId, code)));
+  }
+
+  // Packages: owners manage groups and invites, maintainers post notices.
+
+  #management(): PackageManagement {
+    if (!this.#o.packages) throw new WebError('NOT_FOUND', 'no such page');
+    return this.#o.packages;
+  }
+
+  #packageName(x: Exchange): string {
+    try {
+      return decodeURIComponent(x.params[0]!);
+    } catch {
+      throw new WebError('NOT_FOUND', 'no such package');
+    }
+  }
+
+  async #packages(x: Exchange): Promise<Response> {
+    return htmlResponse(200, packagesPage(x.user, await this.#management().packages(x.session.userId)));
+  }
+
+  async #packagePage(x: Exchange): Promise<Response> {
+    const view = await this.#management().view(this.#packageName(x), x.session.userId);
+    if (!view) throw new WebError('NOT_FOUND', 'no such package, or you take no part in it');
+    const done = x.url.searchParams.get('done');
+    return htmlResponse(200, packagePage(x.user, view, done && Object.hasOwn(DONE, done) ? done : null));
+  }
+
+  /** Assertion options bound to this user and exactly this action on this package, for who may do it. */
+  async #manageOptions(x: Exchange): Promise<Response> {
+    const name = this.#packageName(x);
+    const action = parseAction(x.body.action);
+    await this.#management().authorize(name, x.session.userId, action);
+    return jsonResponse(200, await this.#o.ceremonies.startManage(x.session.userId, manageDigest(name, action)));
+  }
+
+  /**
+   * Adding approvers is as sensitive as approving: every change needs a fresh, user-verified assertion
+   * whose challenge was bound to this action (recomputed here from what is about to be done).
+   */
+  async #manage(x: Exchange): Promise<Response> {
+    const name = this.#packageName(x);
+    const action = parseAction(x.body.action);
+    const management = this.#management();
+    await management.authorize(name, x.session.userId, action);
+    await this.#o.ceremonies.verifyManage(x.session.userId, manageDigest(name, action), x.body.challengeId, x.body.response);
+    const result = await management.perform(name, x.session.userId, action);
+    if (!result.invite) return jsonResponse(200, { ok: true, done: action.kind });
+    const { code, group, expiresAt } = result.invite;
+    return jsonResponse(200, { ok: true, done: action.kind, invite: { link: inviteLink(this.#o.publicUrl, code), group, expiresAt } });
   }
 
   // Requests.

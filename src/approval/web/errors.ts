@@ -10,7 +10,10 @@ export type WebErrorCode =
   | 'NOT_FOUND'
   | 'NOT_ALLOWED'
   | 'LINK_REQUIRED'
-  | 'STEP_UP_REQUIRED';
+  | 'STEP_UP_REQUIRED'
+  | 'NOT_OWNER'
+  | 'CONFLICT'
+  | 'BELOW_REQUIRED';
 
 export const WEB_ERRORS: Record<WebErrorCode, { status: number; hint: string }> = {
   SIGN_IN: { status: 401, hint: 'sign in again (sessions end after 12 hours)' },
@@ -23,6 +26,9 @@ export const WEB_ERRORS: Record<WebErrorCode, { status: number; hint: string }> 
   NOT_ALLOWED: { status: 403, hint: 'the approval rule does not let you do this' },
   LINK_REQUIRED: { status: 403, hint: 'sign in with a one-time login link to register your first device' },
   STEP_UP_REQUIRED: { status: 403, hint: 'confirm with a device you registered before, then add the new one' },
+  NOT_OWNER: { status: 403, hint: "only the package's owners (its maintainers; for a scope, who maintains all of its packages) may do this" },
+  CONFLICT: { status: 409, hint: 'reload the page: it no longer matches what is stored' },
+  BELOW_REQUIRED: { status: 409, hint: 'invite someone or lower the required count first, or confirm the removal' },
 };
 
 export class WebError extends Error {

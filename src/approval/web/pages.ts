@@ -11,6 +11,8 @@ export interface PageUser {
   userId: string;
   csrf: string;
   vapidPublicKey: string;
+  /** Whether the gateway has the owners' package pages. */
+  packages?: boolean;
 }
 
 const requestPath = (id: string) => `${PREFIX}/${encodeURIComponent(id)}`;
@@ -28,7 +30,7 @@ export function layout(title: string, user: PageUser | null, content: Html): Htm
 </head>
 <body data-csrf="${user?.csrf ?? ''}" data-vapid="${user?.vapidPublicKey ?? ''}">
 <header><strong>packsec approvals</strong>${user ? html`
-<a href="${PREFIX}/">Requests</a> <a href="${PREFIX}/devices">Devices</a>
+<a href="${PREFIX}/">Requests</a>${user.packages ? html` <a href="${PREFIX}/packages">Packages</a>` : ''} <a href="${PREFIX}/devices">Devices</a>
 <form method="post" action="${PREFIX}/logout"><input type="hidden" name="csrf" value="${user.csrf}"><span>${user.userId}</span> <button type="submit">Sign out</button></form>` : ''}
 </header>
 <main>
@@ -80,14 +82,15 @@ export function listPage(user: PageUser, requests: ApprovalRequestView[]): Html 
 <tr><td><a href="${requestPath(r.id)}" class="mono">${r.packageName}@${r.version}</a></td><td>${r.state}</td><td>${r.publisher}</td><td>${r.createdAt}</td></tr>`);
   return layout('Requests', user, html`<h1>Approval requests</h1>
 ${requests.length ? html`<table><thead><tr><th>Version</th><th>State</th><th>Published by</th><th>Published</th></tr></thead><tbody>${rows}</tbody></table>`
-    : html`<p>No requests for you.</p>`}`);
+    : html`<p>No requests for you.</p>`}
+${user.packages ? html`<p>Approval groups, invites and security notices of the packages you maintain: <a href="${PREFIX}/packages" id="packages-link">your packages</a>.</p>` : ''}`);
 }
 
 function size(bytes: number): string {
   return bytes < 1024 ? `${bytes} B` : bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-function list(items: Value[], empty: string): Html {
+export function list(items: Value[], empty: string): Html {
   return items.length ? html`<ul>${items.map((i) => html`<li>${i}</li>`)}</ul>` : html`<p>${empty}</p>`;
 }
 

@@ -20,6 +20,11 @@ export function loginLink(publicUrl: string, code: string): string {
   return new URL(`-/approve/login#code=${code}`, publicUrl.endsWith('/') ? publicUrl : `${publicUrl}/`).href;
 }
 
+/** An invite into an approval group: the code rides in the fragment too, and the invite page picks it up. */
+export function inviteLink(publicUrl: string, code: string): string {
+  return new URL(`-/approve/invite#invite=${code}`, publicUrl.endsWith('/') ? publicUrl : `${publicUrl}/`).href;
+}
+
 export function sameSecret(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);

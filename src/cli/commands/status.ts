@@ -1,5 +1,5 @@
-// `packsec status`: notices from the registry about what is installed (advisories, deprecations,
-// publisher changes, newer versions), for every package version in packsec.lock.json.
+// `packsec status`: notices from the registry about what is installed (advisories, signed maintainer
+// notices, deprecations, publisher changes, newer versions), for every package version in packsec.lock.json.
 import { loadNpmConfig } from '../../install/npm.js';
 import { readLock } from '../../policy/index.js';
 import { AUDIT_LEVELS, collectStatus, displayRegistry, npmStatusPowers, statusExitCode, type AuditLevel, type PackageStatus, type StatusReport } from '../../status/index.js';
@@ -18,12 +18,13 @@ function auditLevel(flag: unknown, fromNpmrc: unknown): AuditLevel {
 
 export const statusCommand: Command<StatusReport> = {
   name: 'status',
-  summary: 'notices from the registry about installed packages: advisories, deprecations, publisher changes',
+  summary: 'notices from the registry about installed packages: advisories, signed maintainer notices, deprecations, publisher changes',
   usage: [
     'packsec status [--audit-level info|low|moderate|high|critical|none] [--registry URL] [--json] [--prefix <dir>]',
     '',
     '  --audit-level  exit 1 for advisories of this severity or higher (npm\'s option; default low)',
-    'Exit 1 also when a publisher change affects an installed version. npm\'s configuration (.npmrc) applies.',
+    'Signed maintainer notices (from a packsec registry) fail like advisories of their severity; one that does not verify fails',
+    'like one of unknown severity. Exit 1 also when a publisher change affects an installed version. npm\'s configuration (.npmrc) applies.',
   ].join('\n'),
   options: { 'audit-level': { type: 'string' }, registry: { type: 'string' } },
   async run(values, _positionals, display) {
@@ -49,6 +50,10 @@ export const statusCommand: Command<StatusReport> = {
     } else if (data.advisories.unreadable) {
       d.out(c.yellow(`  advisories: ${data.advisories.unreadable} entr${data.advisories.unreadable === 1 ? 'y' : 'ies'} of the registry's answer could not be read`));
     }
+    const n = data.notices;
+    if (!n.offered) d.out(c.dim(`  notices: ${data.registry} offers no signed maintainer notices`));
+    else if (!n.available) d.out(c.yellow(`  notices: not available from ${data.registry} (${n.reason}); signed maintainer notices were not checked`));
+    else if (n.unreadable) d.out(c.yellow(`  notices: ${n.unreadable} entr${n.unreadable === 1 ? 'y' : 'ies'} of the registry's answer could not be read`));
     for (const p of data.packages) printPackage(p, d);
     printFootnotes(data, d);
     printSummary(data, d);
@@ -56,7 +61,8 @@ export const statusCommand: Command<StatusReport> = {
 };
 
 function hasNotice(p: PackageStatus): boolean {
-  return p.advisories.length > 0 || p.unclearAdvisories.length > 0 || p.deprecated !== undefined || p.publishers.length > 0 || p.problem !== undefined;
+  return p.advisories.length > 0 || p.unclearAdvisories.length > 0 || p.notices.length > 0 || p.unverifiedNotices.length > 0
+    || p.deprecated !== undefined || p.publishers.length > 0 || p.problem !== undefined;
 }
 
 function printPackage(p: PackageStatus, d: Display): void {
@@ -69,6 +75,14 @@ function printPackage(p: PackageStatus, d: Display): void {
     d.out(`  ${label} #${a.id}: ${a.title} (${a.range})${a.url ? c.dim(`  ${a.url}`) : ''}`);
   }
   for (const a of p.unclearAdvisories) d.out(c.yellow(`  ${a.severity} advisory #${a.id}: ${a.title} — its range "${a.range}" cannot be read; check whether ${p.version} is affected`));
+  for (const n of p.notices) {
+    const label = n.fails ? c.red(`${n.severity} notice`) : `${n.severity} notice`;
+    d.out(`  ${label} from ${n.author}, signed by the registry (${n.createdAt.slice(0, 10)}): ${n.title}`);
+    for (const line of n.body ? n.body.split('\n') : []) d.out(`    ${line}`);
+  }
+  for (const n of p.unverifiedNotices) {
+    d.out(c.red(`  a notice that does not verify (it claims ${n.claimedSeverity}: "${n.claimedTitle}"): ${n.reason}; not shown as signed`));
+  }
   if (p.deprecated) d.out(c.yellow(`  deprecated: "${p.deprecated}"`));
   for (const n of p.publishers) d.out(n.affectsInstalled ? c.red(`  publisher: ${n.message}`) : `  before upgrading: ${n.message}`);
   if (p.problem) d.out(c.dim(`  not checked: ${p.problem}`));
@@ -111,11 +125,25 @@ function documentParts(data: StatusReport, c: Colors): string[] {
   return parts;
 }
 
+/** What the summary may claim about notices: nothing when the registry has none to offer (said above). */
+function noticeParts(data: StatusReport, c: Colors): string[] {
+  const s = data.summary;
+  if (!data.notices.offered) return [];
+  if (!data.notices.available) return [c.yellow('notices not checked')];
+  const failing = s.failingNotices - (data.auditLevel === 'none' ? 0 : s.unverifiedNotices);
+  const parts = [s.notices ? (failing > 0 ? c.red(plural(s.notices, 'signed notice')) : plural(s.notices, 'signed notice')) : 'no notices'];
+  if (s.unverifiedNotices) parts.push(c.red(`${plural(s.unverifiedNotices, 'notice')} that do${s.unverifiedNotices === 1 ? 'es' : ''} not verify`));
+  return parts;
+}
+
 function printSummary(data: StatusReport, d: Display): void {
   const c = d.color;
-  d.out(`\n${c.bold('packsec status')}: ${[...advisoryParts(data, c), ...documentParts(data, c)].join(', ')}`);
-  const failing = data.packages.filter((p) => p.advisories.some((a) => a.fails)).map((p) => p.name);
+  d.out(`\n${c.bold('packsec status')}: ${[...advisoryParts(data, c), ...noticeParts(data, c), ...documentParts(data, c)].join(', ')}`);
+  const failing = data.packages.filter((p) => p.advisories.some((a) => a.fails) || p.notices.some((n) => n.fails)).map((p) => p.name);
   if (failing.length) d.out(`  upgrade with \`npsm update ${[...new Set(failing)].join(' ')}\` (through the install gate); --audit-level sets the severity that fails (now ${data.auditLevel})`);
+  if (data.summary.unverifiedNotices) {
+    d.out(`  a notice that does not verify was changed after the registry signed it, or did not come from the registry's key: ask the maintainers, and compare with ${data.registry}/-/packsec/v1/notices/<name>`);
+  }
   for (const p of data.packages.filter((x) => x.publishers.some((n) => n.affectsInstalled))) {
     d.out(`  review who published ${p.name}@${p.version}: \`npm view ${p.name}@${p.version} _npmUser dist.attestations\``);
   }

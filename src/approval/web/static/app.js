@@ -113,4 +113,42 @@
   }
   onClick('approve', decide('approve', 'approval'));
   onClick('reject', decide('reject', 'rejection'));
+
+  // Package pages: every change an owner makes (a group, a count, an invite, a removal, a notice) is a
+  // form whose fields become the action; the server binds a challenge to exactly that action, and the
+  // registered device confirms it.
+  const pkg = document.getElementById('package');
+  for (const form of document.querySelectorAll('form.manage')) {
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const button = form.querySelector('button[type=submit]');
+      const action = { kind: form.dataset.kind };
+      for (const [key, value] of new FormData(form)) action[key] = value;
+      if (form.dataset.confirm) {
+        if (!window.confirm(form.dataset.confirm)) return;
+        action.belowRequired = true;
+      }
+      if (button) button.disabled = true;
+      try {
+        const path = '/packages/' + encodeURIComponent(pkg.dataset.package);
+        say('Confirm with your registered device.');
+        const o = await post(path + '/options', { action });
+        const response = await webauthn.startAuthentication({ optionsJSON: o.options });
+        const result = await post(path + '/act', { action, challengeId: o.challengeId, response });
+        if (result.invite) {
+          const field = document.getElementById('invite-link-' + action.groupId);
+          field.value = result.invite.link;
+          field.parentElement.hidden = false;
+          field.select();
+          say('Invite link for ' + result.invite.group + ' created; it works once, until ' + result.invite.expiresAt + '.', 'ok');
+          if (button) button.disabled = false;
+          return;
+        }
+        location.assign(location.pathname + '?done=' + encodeURIComponent(result.done));
+      } catch (err) {
+        say(err && err.message ? err.message : String(err), 'error');
+        if (button) button.disabled = false;
+      }
+    });
+  }
 })();
