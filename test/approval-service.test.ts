@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { openDb } from '../src/approval/db.js';
 import { settleRequest } from '../src/approval/store.js';
-import { addVersion, createTarball } from '../src/registry/index.js';
+import { addVersion, createTarball, updateMetadata } from '../src/registry/index.js';
 import { device, gatewayOn, gateways, publish, refused, user, vote, type Gateway } from './approval-helpers.js';
 
 const HOUR = 3600_000;
@@ -238,9 +238,11 @@ for (const { backend, fresh } of gateways()) {
       const release = await g.svc.createGroup('alice', { scope: '@acme', name: 'release', required: 1 });
       await g.svc.acceptInvite('bob', (await g.svc.invite('alice', release.id)).code);
       await refused(g.svc.createGroup('bob', { scope: '@acme', name: 'mine', required: 1 }), 'FORBIDDEN');
+      // Only a maintainer of a package in the scope may publish a new one there (the registry's rule).
+      await updateMetadata(g.reg, '@acme/a', { maintainers: [{ name: 'alice' }, { name: 'bob' }] }, 'alice');
       const { request } = await publish(g, bob, '@acme/b', '1.0.0');
       assert.deepEqual(request.policy.map((p) => p.name), ['release'], 'the scope group applies; no default group is made');
-      assert.deepEqual(await g.svc.owners('@acme'), [], 'bob maintains @acme/b, alice @acme/a: nobody maintains all');
+      assert.deepEqual(await g.svc.owners('@acme'), ['bob'], 'bob maintains @acme/a and @acme/b, alice only @acme/a');
       const bobs = await device(g, 'bob');
       await refused(vote(g, bobs, request.id, 'approve', { tokenKey: bob.tokenKey }), 'FORBIDDEN', /published the version/);
       assert.equal((await vote(g, bobs, request.id)).decision.status, 'approved');

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import {
-  addAdvisory, createTarball, createUserToken, openStore, readTarball, seedPackage, setVersionState, startRegistry, verifySignature,
+  addAdvisory, createTarball, createUserToken, hashPassword, openStore, readTarball, seedPackage, setVersionState, startRegistry, verifySignature,
   type RegistryStore,
 } from '../src/registry/index.js';
 import { runCliAsync } from './helpers.js';
@@ -242,6 +242,70 @@ for (const kind of kinds) describe(`registry (${kind.name}): publish and read`, 
     assert.equal((await call(reg.url, 'DELETE', `/-/user/token/${t}`, { token: t })).status, 200);
     assert.equal((await call(reg.url, 'GET', '/-/whoami', { token: t })).status, 401);
     assert.ok(!JSON.stringify(await snapshot(reg)).includes(t.slice(6)), 'tokens are stored hashed');
+  });
+
+  it('keeps a granular token to its packages and scopes, and an expired token out', async () => {
+    const database = kind.name === 'postgres' ? ['--database', reg.databaseArg] : [];
+    const made = await runCliAsync(['registry', 'token', '--data', data, ...database, '--user', 'alice', '--packages', 'left-pad,@granted', '--expires', '30', '--json'], data);
+    assert.equal(made.code, 0, made.stderr);
+    const { token, packages, expiresAt } = JSON.parse(made.stdout) as { token: string; packages: string[]; expiresAt: string };
+    assert.deepEqual(packages, ['@granted', 'left-pad']);
+    assert.ok(Date.parse(expiresAt) > Date.now() + 29 * 86_400_000);
+    // Its own package, and a new one in its scope: allowed.
+    assert.equal((await call(reg.url, 'PUT', '/left-pad', { token, body: publishBody('left-pad', '1.1.0') })).status, 201);
+    assert.equal((await call(reg.url, 'PUT', '/@granted%2fnew', { token, body: publishBody('@granted/new', '1.0.0') })).status, 201);
+    // Anything else alice may write: refused for this token, before anything is stored.
+    const before = await snapshot(reg);
+    for (const [path, name] of [['/other-pkg', 'other-pkg'], ['/@acme%2futil', '@acme/util'], ['/@granted-not%2fx', '@granted-not/x']] as const) {
+      const put = await call(reg.url, 'PUT', path, { token, body: publishBody(name, '9.0.0') });
+      assert.equal(put.status, 403, name);
+      assert.match(put.body.error, new RegExp(`this token may write only @granted, left-pad, not ${name.replace('/', '\\/')}`));
+    }
+    const tag = await call(reg.url, 'PUT', '/-/package/@acme%2futil/dist-tags/next', { token, body: '2.0.0' });
+    assert.equal(tag.status, 403);
+    assert.deepEqual(await snapshot(reg), before);
+    // Reading is not limited.
+    assert.equal((await call(reg.url, 'GET', '/@acme%2futil', { token })).status, 200);
+
+    const expired = await createUserToken(store, 'alice');
+    await store.writeToken({ ...expired.record, expiresAt: new Date(Date.now() - 1000).toISOString() });
+    const late = await call(reg.url, 'GET', '/-/whoami', { token: expired.token });
+    assert.equal(late.status, 401);
+    assert.match(late.body.error, /the token expired at /);
+
+    const bad = await runCliAsync(['registry', 'token', '--data', data, ...database, '--user', 'alice', '--packages', 'ok,../evil'], data);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /packages\[1\]: expected a package name or @scope, got "\.\.\/evil"/);
+  });
+
+  it('makes granular tokens as npm token create asks for them', async () => {
+    await store.createUser({ name: 'erin', password: await hashPassword('erin-password'), createdAt: new Date().toISOString() });
+    const create = (body: Record<string, unknown>) => call(reg.url, 'POST', '/-/npm/v1/tokens', { basic: 'erin:erin-password', body: { password: 'erin-password', ...body } });
+    const made = await create({ name: 'ci', packages: ['erin-lib'], scopes: ['@erin'], packages_and_scopes_permission: 'read-write', expires: 7 });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    assert.deepEqual([made.body.packages, made.body.scopes], [['erin-lib'], ['@erin']]);
+    assert.ok(made.body.expires);
+    assert.equal((await call(reg.url, 'PUT', '/erin-lib', { token: made.body.token, body: publishBody('erin-lib', '1.0.0') })).status, 201);
+    assert.equal((await call(reg.url, 'PUT', '/erin-other', { token: made.body.token, body: publishBody('erin-other', '1.0.0') })).status, 403);
+    const listed = (await call(reg.url, 'GET', '/-/npm/v1/tokens', { token: made.body.token })).body.objects;
+    assert.deepEqual(listed.map((t: { scopes?: string[] }) => t.scopes), [['@erin']]);
+    const readOnly = await create({ packages: ['erin-lib'], packages_and_scopes_permission: 'read-only' });
+    assert.equal(readOnly.body.readonly, true);
+    assert.equal((await create({ orgs: ['acme'] })).status, 501);
+    assert.equal((await create({ packages: ['../x'] })).status, 400);
+    assert.equal((await create({ expires: 0 })).status, 400);
+  });
+
+  it('lets only its maintainers publish new packages in a scope', async () => {
+    // alice published @acme/util earlier: @acme is hers.
+    const byBob = await call(reg.url, 'PUT', '/@acme%2fbobs', { token: bob, body: publishBody('@acme/bobs', '1.0.0') });
+    assert.equal(byBob.status, 403);
+    assert.match(byBob.body.error, /bob may not publish in @acme: it belongs to the maintainers of @acme\/util/);
+    assert.equal((await call(reg.url, 'PUT', '/@bobs-own%2fx', { token: bob, body: publishBody('@bobs-own/x', '1.0.0') })).status, 201, 'a new scope is claimed');
+    const doc = (await call(reg.url, 'GET', '/@acme%2futil')).body;
+    const owners = await call(reg.url, 'PUT', `/@acme%2futil/-rev/${doc._rev}`, { token: alice, body: { _id: '@acme/util', _rev: doc._rev, maintainers: [{ name: 'alice' }, { name: 'bob' }] } });
+    assert.equal(owners.status, 200, JSON.stringify(owners.body));
+    assert.equal((await call(reg.url, 'PUT', '/@acme%2fbobs', { token: bob, body: publishBody('@acme/bobs', '1.0.0') })).status, 201, 'a maintainer in the scope may');
   });
 
   it('searches hosted packages', async () => {

@@ -193,6 +193,13 @@ alter table webauthn_challenges add constraint webauthn_challenges_purpose_check
 alter table webauthn_challenges add column action text;
 alter table webauthn_challenges add constraint webauthn_challenges_manage_check check ((purpose = 'manage') = (action is not null) and (purpose <> 'manage' or user_name is not null));`,
   },
+  {
+    version: 5,
+    name: 'granular tokens',
+    sql: `
+alter table registry_tokens add column packages jsonb;
+alter table registry_tokens add column expires_at timestamptz;`,
+  },
 ];
 
 /**

@@ -2,7 +2,7 @@
 // SHA-256, and the one function that turns an Authorization header into a user (or a refusal).
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { RegistryError } from './errors.js';
-import { validateUserName } from './names.js';
+import { validatePackageName, validateUserName } from './names.js';
 import type { FileStore, TokenRecord, UserRecord } from './storage.js';
 import { then, type Answer, type RegistryStore } from './store.js';
 
@@ -40,12 +40,52 @@ export interface NewToken {
 
 export interface TokenOptions {
   readonly?: boolean;
+  /** A granular token: writes only these packages and scopes ("name" or "@scope"). */
+  packages?: readonly string[];
+  /** Stops working after this many days. */
+  expiresInDays?: number;
+}
+
+const MAX_TOKEN_PACKAGES = 100;
+const MAX_TOKEN_DAYS = 365 * 5;
+
+/** The packages and scopes a granular token may write, checked: package names, or "@scope". */
+export function tokenPackages(list: unknown, what = 'packages'): string[] {
+  if (!Array.isArray(list) || list.length === 0 || list.length > MAX_TOKEN_PACKAGES) {
+    throw new RegistryError('BAD_REQUEST', `${what}: expected 1 to ${MAX_TOKEN_PACKAGES} package names or @scopes`);
+  }
+  return [...new Set(list.map((entry, i) => {
+    if (typeof entry === 'string' && /^@[a-z0-9][a-z0-9._~-]*$/.test(entry) && entry.length <= 214) return entry;
+    try {
+      return validatePackageName(entry);
+    } catch {
+      throw new RegistryError('BAD_REQUEST', `${what}[${i}]: expected a package name or @scope, got ${JSON.stringify(String(entry).slice(0, 100))}`);
+    }
+  }))].sort();
+}
+
+/**
+ * Refuses a granular token that does not list `name` or its scope (a token that is not granular may
+ * write whatever its user may; whether the user may is checked where the package is changed).
+ */
+export function checkTokenWrites(token: TokenRecord | undefined, name: string): void {
+  if (!token?.packages) return;
+  const scope = name.startsWith('@') ? name.slice(0, name.indexOf('/')) : null;
+  if (token.packages.includes(name) || (scope !== null && token.packages.includes(scope))) return;
+  throw new RegistryError('FORBIDDEN', `this token may write only ${token.packages.join(', ')}, not ${name}`);
 }
 
 /** A new random token for `user` and the record a store keeps of it (only its hash). */
 export function newToken(user: string, options: TokenOptions = {}): NewToken {
   const token = `npsec_${randomBytes(30).toString('base64url')}`;
-  const record: TokenRecord = { key: tokenKey(token), user, createdAt: new Date().toISOString(), readonly: options.readonly === true, preview: token.slice(0, 12) };
+  const createdAt = new Date();
+  const record: TokenRecord = { key: tokenKey(token), user, createdAt: createdAt.toISOString(), readonly: options.readonly === true, preview: token.slice(0, 12) };
+  if (options.packages !== undefined) record.packages = tokenPackages(options.packages);
+  if (options.expiresInDays !== undefined) {
+    const days = options.expiresInDays;
+    if (!Number.isInteger(days) || days < 1 || days > MAX_TOKEN_DAYS) throw new RegistryError('BAD_REQUEST', `expires: expected a whole number of days from 1 to ${MAX_TOKEN_DAYS}`);
+    record.expiresAt = new Date(createdAt.getTime() + days * 86_400_000).toISOString();
+  }
   return { token, record };
 }
 
@@ -60,9 +100,9 @@ export function issueToken(store: RegistryStore, user: string, options: TokenOpt
 export type UserToken = NewToken & { created: boolean };
 
 /** The user, created without a password if needed, and a new token for them (`packsec registry token`). */
-export function createUserToken(store: FileStore, name: string, options?: { email?: string; readonly?: boolean }): UserToken;
-export function createUserToken(store: RegistryStore, name: string, options?: { email?: string; readonly?: boolean }): Answer<UserToken>;
-export function createUserToken(store: RegistryStore, name: string, options: { email?: string; readonly?: boolean } = {}): Answer<UserToken> {
+export function createUserToken(store: FileStore, name: string, options?: TokenOptions & { email?: string }): UserToken;
+export function createUserToken(store: RegistryStore, name: string, options?: TokenOptions & { email?: string }): Answer<UserToken>;
+export function createUserToken(store: RegistryStore, name: string, options: TokenOptions & { email?: string } = {}): Answer<UserToken> {
   validateUserName(name);
   const made = newToken(name, options);
   const user = { name, ...(options.email ? { email: options.email } : {}), createdAt: made.record.createdAt };
@@ -89,6 +129,7 @@ export async function authenticate(store: RegistryStore, header: string | undefi
     if (!value || value.length > 512) throw new RegistryError('UNAUTHORIZED', 'invalid token');
     const token = await store.readToken(tokenKey(value));
     if (!token) throw new RegistryError('UNAUTHORIZED', 'invalid or revoked token');
+    if (token.expiresAt && Date.parse(token.expiresAt) <= Date.now()) throw new RegistryError('UNAUTHORIZED', `the token expired at ${token.expiresAt}`);
     const user = await store.readUser(token.user);
     if (!user) throw new RegistryError('UNAUTHORIZED', 'the token belongs to a user who no longer exists');
     return { user, token, readonly: token.readonly };

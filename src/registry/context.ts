@@ -2,7 +2,7 @@
 // calling (checked once per request; the user name is kept for the log line, never the token).
 import type { IncomingMessage } from 'node:http';
 import type { SecurityNotice } from '../util/notice.js';
-import { authenticate, type Caller } from './auth.js';
+import { authenticate, checkTokenWrites, type Caller } from './auth.js';
 import { RegistryError } from './errors.js';
 import type { C } from './http.js';
 import { isMaintainer, setVersionState, type Registry } from './packages.js';
@@ -100,5 +100,12 @@ export async function requireCaller(c: C, ctx: ServerContext, write = false): Pr
   const caller = await callerOf(c, ctx);
   if (!caller) throw new RegistryError('UNAUTHORIZED', 'authentication required');
   if (write && caller.readonly) throw new RegistryError('FORBIDDEN', 'this token is read-only');
+  return caller;
+}
+
+/** A caller who may write `name`: not read-only, and a granular token must list the package or its scope. */
+export async function requireWriter(c: C, ctx: ServerContext, name: string): Promise<Caller> {
+  const caller = await requireCaller(c, ctx, true);
+  checkTokenWrites(caller.token, name);
   return caller;
 }

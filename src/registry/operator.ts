@@ -2,7 +2,7 @@
 // holds the folder's embedded database (one process only), through that server's admin socket.
 import { addAdvisory, type NewAdvisory } from './advisories.js';
 import { AdminError, adminCall, type AdminHandler } from './admin.js';
-import { createUserToken } from './auth.js';
+import { createUserToken, tokenPackages } from './auth.js';
 import { RegistryError, REGISTRY_ERRORS, type RegistryErrorCode } from './errors.js';
 import { storeKind } from './folder.js';
 import { validateUserName } from './names.js';
@@ -13,6 +13,9 @@ export interface TokenRequest {
   user: string;
   email?: string;
   readonly?: boolean;
+  /** A granular token: the packages and @scopes it may write. */
+  packages?: string[];
+  expiresInDays?: number;
 }
 
 export interface MadeToken {
@@ -20,11 +23,15 @@ export interface MadeToken {
   token: string;
   userCreated: boolean;
   readonly: boolean;
+  packages?: string[];
+  expiresAt?: string;
 }
 
 async function makeToken(store: RegistryStore, request: TokenRequest): Promise<MadeToken> {
-  const made = await createUserToken(store, request.user, { readonly: request.readonly === true, ...(request.email ? { email: request.email } : {}) });
-  return { user: request.user, token: made.token, userCreated: made.created, readonly: made.record.readonly };
+  const { user, email, ...options } = request;
+  const made = await createUserToken(store, user, { ...options, readonly: options.readonly === true, ...(email ? { email } : {}) });
+  const { packages, expiresAt } = made.record;
+  return { user, token: made.token, userCreated: made.created, readonly: made.record.readonly, ...(packages ? { packages } : {}), ...(expiresAt ? { expiresAt } : {}) };
 }
 
 async function listAdvisories(store: RegistryStore, only?: string): Promise<AdvisoryRecord[]> {
@@ -43,7 +50,12 @@ export function operatorHandlers(store: RegistryStore): Record<string, AdminHand
   return {
     token: (args) => {
       const email = text(args, 'email', false);
-      return makeToken(store, { user: text(args, 'user', true)!, readonly: args.readonly === true, ...(email ? { email } : {}) });
+      const packages = args.packages === undefined ? undefined : tokenPackages(args.packages);
+      const days = args.expiresInDays === undefined ? undefined : Number(args.expiresInDays);
+      return makeToken(store, {
+        user: text(args, 'user', true)!, readonly: args.readonly === true, ...(email ? { email } : {}),
+        ...(packages ? { packages } : {}), ...(days !== undefined ? { expiresInDays: days } : {}),
+      });
     },
     'advisory-add': async (args) => {
       const url = text(args, 'url', false);

@@ -57,6 +57,22 @@ export interface Added {
   integrity: string;
 }
 
+/**
+ * A new package in a scope that has packages already: the publisher must maintain one of them (a scope
+ * belongs to the people who publish in it, as on npmjs; the first to publish in a scope claims it).
+ */
+async function requireScopeMember(store: RegistryStore, name: string, user: string): Promise<void> {
+  if (!name.startsWith('@')) return;
+  const scope = name.slice(0, name.indexOf('/') + 1);
+  const others = (await store.listPackages()).filter((n) => n.startsWith(scope) && n !== name);
+  if (!others.length) return;
+  for (const other of others) {
+    const record = await store.readPackage(other);
+    if (record && isMaintainer(record, user)) return;
+  }
+  throw new RegistryError('FORBIDDEN', `${user} may not publish in ${scope.slice(0, -1)}: it belongs to the maintainers of ${others.slice(0, 3).join(', ')}${others.length > 3 ? ` and ${others.length - 3} more` : ''}`);
+}
+
 export function isMaintainer(record: PackageRecord, user: string): boolean {
   return record.maintainers.some((m) => m.name === user);
 }
@@ -148,6 +164,7 @@ export async function addVersion(reg: Registry<RegistryStore>, input: NewVersion
   return reg.store.withLock(name, async (store) => {
     const existing = await store.readPackage(name);
     if (existing && !input.trusted) requireMaintainer(existing, input.npmUser.name);
+    if (!existing && !input.trusted) await requireScopeMember(store, name, input.npmUser.name);
     if (existing?.versions[version]) {
       throw new RegistryError('VERSION_EXISTS', `You cannot publish over the previously published versions: ${version}.`);
     }

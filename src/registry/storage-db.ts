@@ -27,6 +27,8 @@ interface TokenRow {
   created_at: Date | string;
   readonly: boolean;
   preview: string;
+  packages: string[] | null;
+  expires_at: Date | string | null;
   [key: string]: unknown;
 }
 
@@ -44,7 +46,10 @@ interface AdvisoryRow {
 const user = (r: UserRow): UserRecord => ({
   name: r.name, ...(r.email !== null ? { email: r.email } : {}), ...(r.password !== null ? { password: r.password } : {}), createdAt: iso(r.created_at),
 });
-const token = (r: TokenRow): TokenRecord => ({ key: r.key, user: r.user_name, createdAt: iso(r.created_at), readonly: r.readonly, preview: r.preview });
+const token = (r: TokenRow): TokenRecord => ({
+  key: r.key, user: r.user_name, createdAt: iso(r.created_at), readonly: r.readonly, preview: r.preview,
+  ...(r.packages !== null ? { packages: r.packages } : {}), ...(r.expires_at !== null ? { expiresAt: iso(r.expires_at) } : {}),
+});
 const advisory = (r: AdvisoryRow): AdvisoryRecord => ({
   id: Number(r.id), name: r.name, range: r.range, severity: r.severity, title: r.title, ...(r.url !== null ? { url: r.url } : {}), createdAt: iso(r.created_at),
 });
@@ -168,9 +173,10 @@ export class DbStore implements RegistryStore {
 
   async writeToken(t: TokenRecord): Promise<void> {
     await this.sql.query(
-      `insert into registry_tokens (key, user_name, created_at, readonly, preview) values ($1, $2, $3, $4, $5)
-       on conflict (key) do update set user_name = excluded.user_name, created_at = excluded.created_at, readonly = excluded.readonly, preview = excluded.preview`,
-      [checkTokenKey(t.key), t.user, t.createdAt, t.readonly, t.preview],
+      `insert into registry_tokens (key, user_name, created_at, readonly, preview, packages, expires_at) values ($1, $2, $3, $4, $5, $6, $7)
+       on conflict (key) do update set user_name = excluded.user_name, created_at = excluded.created_at, readonly = excluded.readonly, preview = excluded.preview,
+         packages = excluded.packages, expires_at = excluded.expires_at`,
+      [checkTokenKey(t.key), t.user, t.createdAt, t.readonly, t.preview, t.packages ? JSON.stringify(t.packages) : null, t.expiresAt ?? null],
     );
   }
 

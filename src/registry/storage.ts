@@ -83,6 +83,13 @@ export interface TokenRecord {
   readonly: boolean;
   /** The first characters of the token, to recognise it in `npm token list`. */
   preview: string;
+  /**
+   * A granular token writes only these packages and scopes ("name", "@scope"); absent: every package its
+   * user may write. Reading is never limited.
+   */
+  packages?: string[];
+  /** When it stops working (ISO time); absent: never. */
+  expiresAt?: string;
 }
 
 export interface StageRef {

@@ -3,18 +3,13 @@
 // advisories it serves (both safe while the server runs). --database (or PACKSEC_REGISTRY_DATABASE)
 // says where the records are.
 import { resolve } from 'node:path';
-import { chooseDatabase, migrateToDatabase, registryToken, startRegistry, type ApprovalMode, type Migrated } from '../../registry/index.js';
+import { chooseDatabase, migrateToDatabase, registryToken, startRegistry, type ApprovalMode, type MadeToken, type Migrated } from '../../registry/index.js';
 import type { Command } from '../command.js';
 import { CliError } from '../errors.js';
 import { ADVISORY_OPTIONS, ADVISORY_USAGE, printAdvisories, runAdvisory, type AdvisoryData } from './registry-advisory.js';
 import { APPROVAL_OPTIONS, APPROVAL_USAGE, printApproval, runApproval, type ApprovalData } from './registry-approval.js';
 
-export interface RegistryTokenData {
-  user: string;
-  token: string;
-  userCreated: boolean;
-  readonly: boolean;
-}
+export type RegistryTokenData = MadeToken;
 
 type RegistryData = RegistryTokenData | AdvisoryData | ApprovalData | { migrated: Migrated } | undefined;
 
@@ -64,7 +59,7 @@ export const registryCommand: Command<RegistryData> = {
     'packsec registry --data DIR [--database files|embedded|postgres://…] [--port 4873] [--host 127.0.0.1]',
     '                 [--public-url URL] [--upstream URL] [--approval required|off] [--approval-database embedded|postgres://…]',
     '                 [--signup] [--quiet] [--json]',
-    '       packsec registry token --data DIR [--database …] --user NAME [--email ADDRESS] [--readonly] [--json]',
+    '       packsec registry token --data DIR [--database …] --user NAME [--email ADDRESS] [--readonly]\n                              [--packages NAME,@SCOPE,…] [--expires DAYS] [--json]',
     ADVISORY_USAGE,
     APPROVAL_USAGE,
     '       packsec registry migrate --data DIR --database embedded|postgres://… [--json]   (JSON files into a database)',
@@ -82,6 +77,8 @@ export const registryCommand: Command<RegistryData> = {
     user: { type: 'string' },
     email: { type: 'string' },
     readonly: { type: 'boolean' },
+    packages: { type: 'string' },
+    expires: { type: 'string' },
     ...ADVISORY_OPTIONS,
     ...APPROVAL_OPTIONS,
   },
@@ -93,7 +90,13 @@ export const registryCommand: Command<RegistryData> = {
       if (!user) throw new CliError('USAGE', 'registry token needs --user NAME');
       const dir = dataDir(values);
       const email = stringOption(values, 'email');
-      const made = await registryToken(dir, databaseFor(dir, values), { user, readonly: values.readonly === true, ...(email ? { email } : {}) });
+      const packages = stringOption(values, 'packages')?.split(',').map((p) => p.trim()).filter(Boolean);
+      const expires = stringOption(values, 'expires');
+      if (expires !== undefined && !/^\d+$/.test(expires)) throw new CliError('USAGE', `--expires: expected a number of days, got ${JSON.stringify(expires)}`);
+      const made = await registryToken(dir, databaseFor(dir, values), {
+        user, readonly: values.readonly === true, ...(email ? { email } : {}),
+        ...(packages ? { packages } : {}), ...(expires !== undefined ? { expiresInDays: Number(expires) } : {}),
+      });
       return { exit: 0, data: made };
     }
     if (sub === 'advisory') {
@@ -172,6 +175,7 @@ export const registryCommand: Command<RegistryData> = {
     if ('action' in data) return printApproval(data, d);
     // The token alone on stdout, so `TOKEN=$(packsec registry token …)` works; the rest is for humans.
     process.stdout.write(data.token + '\n');
-    d.info(`${data.userCreated ? 'created user' : 'user'} ${data.user}; new ${data.readonly ? 'read-only ' : ''}token above. In .npmrc: //HOST:PORT/:_authToken=<token>`);
+    const limits = [data.packages ? `writes only ${data.packages.join(', ')}` : '', data.expiresAt ? `expires ${data.expiresAt}` : ''].filter(Boolean).join('; ');
+    d.info(`${data.userCreated ? 'created user' : 'user'} ${data.user}; new ${data.readonly ? 'read-only ' : ''}token above${limits ? ` (${limits})` : ''}. In .npmrc: //HOST:PORT/:_authToken=<token>`);
   },
 };

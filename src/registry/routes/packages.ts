@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { Hono } from 'hono';
 import { approvalPageUrl } from '../approval-flow.js';
-import { JSON_LIMIT, requireCaller, type ServerContext } from '../context.js';
+import { JSON_LIMIT, requireWriter, type ServerContext } from '../context.js';
 import { RegistryError } from '../errors.js';
 import { readJson, readJsonObject, sendBytes, sendDocument, type C, type Env } from '../http.js';
 import { isVersion } from '../names.js';
@@ -74,7 +74,7 @@ async function getTarball(c: C, ctx: ServerContext): Promise<Response> {
 
 /** A publish (`npm publish`'s PUT, or `npm stage publish`'s POST with `stage`). */
 export async function publishVersion(c: C, ctx: ServerContext, name: string, body: Record<string, unknown>, stage: boolean): Promise<Response> {
-  const caller = await requireCaller(c, ctx, true);
+  const caller = await requireWriter(c, ctx, name);
   const doc = readPublishDocument(name, body);
   const added = await addVersion(ctx.reg, {
     name, version: doc.version, manifest: doc.manifest, tarball: doc.tarball, tag: doc.tag, stage, attestations: doc.attestations,
@@ -91,7 +91,7 @@ export async function publishVersion(c: C, ctx: ServerContext, name: string, bod
 
 async function putPackage(c: C, ctx: ServerContext): Promise<Response> {
   const name = nameParam(c);
-  const caller = await requireCaller(c, ctx, true);
+  const caller = await requireWriter(c, ctx, name);
   const body = await readJsonObject(c, ctx.maxBody);
   if (hasAttachments(body)) return publishVersion(c, ctx, name, body, false);
   await updateMetadata(ctx.reg, name, body, caller.user.name);
@@ -110,7 +110,7 @@ async function getDistTags(c: C, ctx: ServerContext): Promise<Response> {
 
 async function putDistTag(c: C, ctx: ServerContext): Promise<Response> {
   const name = nameParam(c);
-  const caller = await requireCaller(c, ctx, true);
+  const caller = await requireWriter(c, ctx, name);
   const version = await readJson(c, JSON_LIMIT);
   if (typeof version !== 'string') throw new RegistryError('BAD_REQUEST', 'the body must be the version as a JSON string');
   const tags = await setDistTag(ctx.reg, name, c.req.param('tag') ?? '', version, caller.user.name);
@@ -119,7 +119,7 @@ async function putDistTag(c: C, ctx: ServerContext): Promise<Response> {
 
 async function deleteDistTag(c: C, ctx: ServerContext): Promise<Response> {
   const name = nameParam(c);
-  const caller = await requireCaller(c, ctx, true);
+  const caller = await requireWriter(c, ctx, name);
   const tags = await removeDistTag(ctx.reg, name, c.req.param('tag') ?? '', caller.user.name);
   return c.json({ ok: true, 'dist-tags': tags });
 }

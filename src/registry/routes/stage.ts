@@ -3,7 +3,8 @@
 // doneUrl answers 202 while the request waits, and a one-time token once it is approved (approval-flow.ts).
 import type { Hono } from 'hono';
 import { approvalPageUrl, approvalUrls, issueToken, readTicket, readToken, stageIdOf, type StagedRef } from '../approval-flow.js';
-import { callerOf, requireCaller, type ServerContext, type StagedVersion } from '../context.js';
+import { checkTokenWrites } from '../auth.js';
+import { callerOf, requireCaller, requireWriter, type ServerContext, type StagedVersion } from '../context.js';
 import { RegistryError, REGISTRY_ERRORS } from '../errors.js';
 import { readJsonObject, sendBytes, type C, type Env } from '../http.js';
 import { namePaths, nameParam } from './paths.js';
@@ -73,7 +74,7 @@ async function tarball(c: C, ctx: ServerContext): Promise<Response> {
 
 async function stagePublish(c: C, ctx: ServerContext): Promise<Response> {
   const name = nameParam(c);
-  await requireCaller(c, ctx, true);
+  await requireWriter(c, ctx, name);
   return publishVersion(c, ctx, name, await readJsonObject(c, ctx.maxBody), true);
 }
 
@@ -112,6 +113,7 @@ async function approve(c: C, ctx: ServerContext): Promise<Response> {
     if (state === 'rejected') throw rejectedError(proven);
   }
   const staged = await visibleStaged(ctx, id, user);
+  checkTokenWrites(caller.token, staged.record.name);
   const state = await ctx.gate.state(staged);
   const ref = refOf(staged, user);
   if (state === 'public') return c.json({ ok: true, id, packageName: ref.name, version: ref.version, state });
@@ -141,6 +143,7 @@ async function done(c: C, ctx: ServerContext): Promise<Response> {
 async function reject(c: C, ctx: ServerContext): Promise<Response> {
   const caller = await requireCaller(c, ctx, true);
   const staged = await visibleStaged(ctx, stageIdParam(c), caller.user.name);
+  checkTokenWrites(caller.token, staged.record.name);
   await ctx.gate.reject(staged, caller.user.name);
   return c.json({ ok: true, id: staged.id, packageName: staged.record.name, version: staged.version, state: 'rejected' });
 }

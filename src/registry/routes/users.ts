@@ -2,11 +2,12 @@
 // --auth-type=legacy), logout, and `npm token list|create|revoke`.
 import { createHash } from 'node:crypto';
 import type { Hono } from 'hono';
-import { hashPassword, issueToken, verifyPassword } from '../auth.js';
+import { hashPassword, issueToken, tokenPackages, verifyPassword, type TokenOptions } from '../auth.js';
 import { JSON_LIMIT, noteUser, requireCaller, type ServerContext } from '../context.js';
 import { RegistryError } from '../errors.js';
 import { readJsonObject, type C, type Env } from '../http.js';
 import { validateUserName } from '../names.js';
+import type { TokenRecord } from '../storage.js';
 
 const COUCH_PREFIX = 'org.couchdb.user:';
 
@@ -57,8 +58,39 @@ async function logout(c: C, ctx: ServerContext): Promise<Response> {
 async function listTokens(c: C, ctx: ServerContext): Promise<Response> {
   const caller = await requireCaller(c, ctx);
   const list = await ctx.reg.store.listTokens(caller.user.name);
-  const objects = list.map((t) => ({ token: t.preview, key: t.key, cidr_whitelist: null, readonly: t.readonly, automation: false, created: t.createdAt, updated: t.createdAt }));
+  const objects = list.map((t) => ({ ...tokenView(t), token: t.preview }));
   return c.json({ objects, total: objects.length, urls: {} });
+}
+
+/** How npm lists and shows a token (never the token itself: only its first characters in listings). */
+function tokenView(t: TokenRecord): Record<string, unknown> {
+  return {
+    key: t.key, cidr_whitelist: null, readonly: t.readonly, automation: false, created: t.createdAt, updated: t.createdAt,
+    ...(t.packages ? { packages: t.packages.filter((p) => !p.startsWith('@')), scopes: t.packages.filter((p) => p.startsWith('@')) } : {}),
+    ...(t.expiresAt ? { expires: t.expiresAt } : {}),
+  };
+}
+
+/**
+ * What `npm token create` asks for: read-only, or a granular token limited to packages and scopes
+ * (--packages, --scopes, --packages-and-scopes-permission) and days (--expires). Organisations and
+ * CIDR ranges are not supported and refused rather than ignored.
+ */
+function granularOptions(body: Record<string, unknown>): TokenOptions {
+  for (const unsupported of ['orgs', 'cidr_whitelist'] as const) {
+    const v = body[unsupported];
+    if (v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0)) throw new RegistryError('NOT_IMPLEMENTED', `tokens limited by ${unsupported === 'orgs' ? 'organisation' : 'CIDR range'} are not supported`);
+  }
+  const permission = body.packages_and_scopes_permission;
+  if (permission !== undefined && permission !== 'read-only' && permission !== 'read-write') {
+    throw new RegistryError('BAD_REQUEST', 'packages_and_scopes_permission: expected read-only or read-write (a token with no access is not useful here)');
+  }
+  const options: TokenOptions = { readonly: body.readonly === true || permission === 'read-only' };
+  const scopes = body.scopes === undefined ? [] : Array.isArray(body.scopes) ? body.scopes.map((s) => (typeof s === 'string' && !s.startsWith('@') ? `@${s}` : s)) : [body.scopes];
+  const packages = body.packages === undefined ? [] : Array.isArray(body.packages) ? body.packages : [body.packages];
+  if (body.packages_all !== true && (packages.length || scopes.length)) options.packages = tokenPackages([...packages, ...scopes], 'packages and scopes');
+  if (body.expires !== undefined) options.expiresInDays = Number(body.expires);
+  return options;
 }
 
 async function createToken(c: C, ctx: ServerContext): Promise<Response> {
@@ -68,11 +100,8 @@ async function createToken(c: C, ctx: ServerContext): Promise<Response> {
   if (!caller.user.password || typeof body.password !== 'string' || !(await verifyPassword(body.password, caller.user.password))) {
     throw new RegistryError('UNAUTHORIZED', 'creating a token needs the account password (tokens for automation come from `packsec registry token`)');
   }
-  if (body.cidr_whitelist !== undefined && body.cidr_whitelist !== null && !(Array.isArray(body.cidr_whitelist) && body.cidr_whitelist.length === 0)) {
-    throw new RegistryError('NOT_IMPLEMENTED', 'CIDR-restricted tokens are not supported yet');
-  }
-  const { token, record } = await issueToken(ctx.reg.store, caller.user.name, { readonly: body.readonly === true });
-  return c.json({ token, key: record.key, cidr_whitelist: null, readonly: record.readonly, created: record.createdAt, updated: record.createdAt }, 201);
+  const { token, record } = await issueToken(ctx.reg.store, caller.user.name, granularOptions(body));
+  return c.json({ ...tokenView(record), token }, 201);
 }
 
 async function revokeToken(c: C, ctx: ServerContext): Promise<Response> {
