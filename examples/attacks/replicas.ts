@@ -1,7 +1,11 @@
 // Every replica of the gallery, in the order of the table.
 import type { Replica } from './harness/replica.js';
+import { replicas as crossenv } from './crossenv/replica.js';
 import { replicas as eslintScope } from './eslint-scope/replica.js';
+import { replicas as eventStream } from './event-stream/replica.js';
 
 export const replicas: Replica[] = [
   ...eslintScope,
+  ...crossenv,
+  ...eventStream,
 ];

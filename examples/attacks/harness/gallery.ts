@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { seedPackage } from '../../../src/registry/index.js';
 import { runReplica, type ReplicaResult, type World } from './probes.js';
 import type { PackageSpec, Replica } from './replica.js';
-import { Listener, RegistryProcess, cliPath, readTree, repoRoot, run, tempDir } from './world.js';
+import { Listener, RegistryProcess, cliPath, folderDir, readTree, run, tempDir } from './world.js';
 
 export interface GalleryOptions {
   /** Only these replica ids (or folders). */
@@ -33,10 +33,6 @@ export function publishTime(age: string, now = Date.now()): Date {
   return new Date(now - Number(m[1]) * UNITS[m[2]!]!);
 }
 
-export function folderDir(folder: string): string {
-  return join(repoRoot, 'examples', 'attacks', folder);
-}
-
 /** The replica's text with the run's addresses filled in: packages and payloads name where they send. */
 function fill(text: string, vars: Record<string, string>): string {
   return text.replace(/__(ATTACKER|SERVICE|PROOF)__/g, (_, k: string) => vars[k]!);
@@ -53,6 +49,7 @@ const STAND_IN_ATTESTATION = {
 async function publish(dataDir: string, folder: string, spec: PackageSpec, vars: Record<string, string>): Promise<void> {
   const files = readTree(join(folderDir(folder), 'packages', spec.dir));
   for (const k of Object.keys(files)) files[k] = fill(files[k]!, vars);
+  spec.build?.(files, vars);
   const manifest = JSON.parse(files['package.json']!) as { name: string; version: string };
   const user = { name: spec.npmUser ?? 'maintainer', email: `${spec.npmUser ?? 'maintainer'}@example.invalid` };
   await seedPackage(dataDir, {

@@ -2,7 +2,7 @@
 // documented), then under packsec, one probe per layer, each judged from what actually happened:
 // npsm's review, which scripts ran, what the runtime denied, what check and npsx said, what the
 // listeners received and what changed on disk.
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LayerSpec, Observation, Replica } from './replica.js';
 import { Sandbox, readJson, tempDir, write, type Listener, type RegistryProcess, type RunResult } from './world.js';
@@ -144,6 +144,15 @@ function judgeGate(layer: Extract<LayerSpec, { kind: 'capability-diff' | 'warnin
 function probePolicy(layer: Extract<LayerSpec, { kind: 'runtime' }>, accepted: Json, reviewed: Json): Json {
   const policy = structuredClone(layer.policy === 'accepted' ? accepted : reviewed) ?? { version: 1, packages: {} };
   if (typeof layer.run === 'object') policy.packages[layer.run.scripts] = { ...policy.packages[layer.run.scripts], scripts: true };
+  if (layer.edit) {
+    const entry = { ...policy.packages[layer.edit.package] };
+    for (const item of layer.edit.drop) {
+      const [field, value] = item.split(/:(.*)/) as [string, string | undefined];
+      if (value === undefined || !Array.isArray(entry[field])) delete entry[field];
+      else entry[field] = entry[field].filter((v: unknown) => v !== value);
+    }
+    policy.packages[layer.edit.package] = entry;
+  }
   return policy;
 }
 
@@ -163,6 +172,8 @@ export async function runReplica(w: World, r: Replica): Promise<ReplicaResult> {
   const policyFile = join(sb.project, 'packsec.policy.json');
   try {
     // Day one: the team installs what the app depends on through npsm and commits the policy.
+    // (An app without dependencies yet gets an empty policy from `packsec init`.)
+    if (!Object.keys(r.app.dependencies).length) mkdirSync(join(sb.project, 'node_modules'));
     const base = Object.keys(r.app.dependencies).length ? await sb.packsec(['install', '--accept', '--json']) : await sb.packsec(['init']);
     if (base.code !== 0) throw new Error(failed('baseline install', base));
     const reviewed = readJson(policyFile);

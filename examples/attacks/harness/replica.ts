@@ -14,6 +14,8 @@ export interface PackageSpec {
   npmUser?: string;
   /** Also publish it to the approval gateway (where the worm replicas try to publish). */
   gateway?: boolean;
+  /** Changes the files (addresses already filled in) before publishing: encrypting a payload. */
+  build?: (files: Record<string, string>, vars: Record<string, string>) => void;
 }
 
 /** What the probes saw during one step, for a replica's `effects` to judge. */
@@ -69,6 +71,11 @@ export interface RuntimeLayer extends LayerBase {
   run: 'app' | { scripts: string };
   /** A denial the run must report. */
   denial: RegExp;
+  /**
+   * Changes the package's policy entry before the run: what a reviewer struck out of the accepted one,
+   * as fields (`globals`) or single grants (`globals:process.env`).
+   */
+  edit?: { package: string; drop: string[] };
 }
 
 /**

@@ -14,6 +14,11 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = fileURLToPath(new URL(import.meta.url.includes('/build/') ? '../../../../' : '../../../', import.meta.url));
 export const cliPath = join(repoRoot, 'bin', 'packsec.js');
 
+/** A replica's folder in the repository: README.md, packages/, serve/. */
+export function folderDir(folder: string): string {
+  return join(repoRoot, 'examples', 'attacks', folder);
+}
+
 export function write(file: string, content: string | object): void {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content, null, 2) + '\n');
@@ -230,6 +235,7 @@ export class Sandbox {
         '.ssh/id_ed25519': `-----BEGIN OPENSSH PRIVATE KEY-----\n${this.secrets.sshKey}\n-----END OPENSSH PRIVATE KEY-----\n`,
         '.aws/credentials': `[default]\naws_access_key_id = AKIAFAKEFAKEFAKE\naws_secret_access_key = ${this.secrets.awsSecret}\n`,
         '.config/solana/id.json': JSON.stringify([...Buffer.from(this.secrets.walletKey)]) + '\n',
+        '.wallet/wallet.dat': `${this.secrets.walletKey}\n`,
       } : {}),
       ...this.options.home,
     };
@@ -239,6 +245,11 @@ export class Sandbox {
   /** Every secret that appears in `text`, as is, in base64 or in hex (how payloads disguise them). */
   secretsIn(text: string): string[] {
     const found: string[] = [];
+    try {
+      text += '\n' + decodeURIComponent(text.replace(/\+/g, ' '));
+    } catch {
+      // not URL-encoded
+    }
     for (const [name, value] of Object.entries(this.secrets)) {
       if (!value) continue;
       const forms = [value, Buffer.from(value).toString('base64'), Buffer.from(value).toString('hex')];
