@@ -3,9 +3,11 @@ import type { Replica } from './harness/replica.js';
 import { replicas as crossenv } from './crossenv/replica.js';
 import { replicas as eslintScope } from './eslint-scope/replica.js';
 import { replicas as eventStream } from './event-stream/replica.js';
+import { replicas as uaParserJs } from './ua-parser-js/replica.js';
 
 export const replicas: Replica[] = [
   ...eslintScope,
   ...crossenv,
   ...eventStream,
+  ...uaParserJs,
 ];
