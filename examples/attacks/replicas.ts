@@ -3,6 +3,7 @@ import type { Replica } from './harness/replica.js';
 import { replicas as crossenv } from './crossenv/replica.js';
 import { replicas as eslintScope } from './eslint-scope/replica.js';
 import { replicas as eventStream } from './event-stream/replica.js';
+import { replicas as shaiHulud } from './shai-hulud/replica.js';
 import { replicas as uaParserJs } from './ua-parser-js/replica.js';
 
 export const replicas: Replica[] = [
@@ -10,4 +11,5 @@ export const replicas: Replica[] = [
   ...crossenv,
   ...eventStream,
   ...uaParserJs,
+  ...shaiHulud,
 ];

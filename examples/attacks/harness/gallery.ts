@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { seedPackage } from '../../../src/registry/index.js';
 import { runReplica, type ReplicaResult, type World } from './probes.js';
 import type { PackageSpec, Replica } from './replica.js';
-import { Listener, RegistryProcess, cliPath, folderDir, readTree, run, tempDir } from './world.js';
+import { Listener, RegistryProcess, cliPath, fill, folderDir, readTree, run, tempDir } from './world.js';
 
 export interface GalleryOptions {
   /** Only these replica ids (or folders). */
@@ -31,11 +31,6 @@ export function publishTime(age: string, now = Date.now()): Date {
   const m = /^(\d+)([mhd])$/.exec(age);
   if (!m) throw new Error(`bad package age ${JSON.stringify(age)}: expected e.g. 30m, 3h, 400d`);
   return new Date(now - Number(m[1]) * UNITS[m[2]!]!);
-}
-
-/** The replica's text with the run's addresses filled in: packages and payloads name where they send. */
-function fill(text: string, vars: Record<string, string>): string {
-  return text.replace(/__(ATTACKER|SERVICE|PROOF)__/g, (_, k: string) => vars[k]!);
 }
 
 // A provenance attestation as the registry lists it. It stands in for a Sigstore bundle, which cannot be
@@ -77,17 +72,18 @@ export async function runGallery(replicas: Replica[], options: GalleryOptions = 
   const needsGateway = chosen.some((r) => r.layers.some((l) => l.kind === 'approval'));
   const proofDir = (folder: string) => join(root, 'proof', folder);
 
+  const vars = (folder: string) => ({ ATTACKER: `${attacker.origin}/${folder}`, SERVICE: `${service.origin}/${folder}`, PROOF: proofDir(folder) });
   const published = new Set<string>();
   for (const r of chosen) {
-    const vars = { ATTACKER: `${attacker.origin}/${r.folder}`, SERVICE: `${service.origin}/${r.folder}`, PROOF: proofDir(r.folder) };
+    const v = vars(r.folder);
     for (const spec of r.packages) {
       if (published.has(`${r.folder}/${spec.dir}`)) continue;
       published.add(`${r.folder}/${spec.dir}`);
-      await publish(publicData, r.folder, spec, vars);
-      if (spec.gateway && needsGateway) await publish(gatewayData, r.folder, spec, vars);
+      await publish(publicData, r.folder, spec, v);
+      if (spec.gateway && needsGateway) await publish(gatewayData, r.folder, spec, v);
     }
     const serve = join(folderDir(r.folder), 'serve');
-    if (existsSync(serve)) for (const [rel, text] of Object.entries(readTree(serve))) attacker.serve(`/${r.folder}/${rel}`, fill(text, vars));
+    if (existsSync(serve)) for (const [rel, text] of Object.entries(readTree(serve))) attacker.serve(`/${r.folder}/${rel}`, fill(text, v));
   }
   const tokens = { registry: await makeToken(publicData), gateway: needsGateway ? await makeToken(gatewayData) : '' };
   const registry = new RegistryProcess(publicData, ['--approval', 'off']);
@@ -95,7 +91,7 @@ export async function runGallery(replicas: Replica[], options: GalleryOptions = 
   const results: ReplicaResult[] = [];
   try {
     await Promise.all([registry.start(), gateway?.start()]);
-    const world: World = { root, npmCache: join(root, 'npm-cache'), attacker, service, registry, gateway, tokens, proofDir };
+    const world: World = { root, npmCache: join(root, 'npm-cache'), attacker, service, registry, gateway, tokens, proofDir, vars };
     // Replicas of one folder share packages and a proof folder: they run one after the other.
     const queues = [...new Set(chosen.map((r) => r.folder))].map((f) => chosen.filter((r) => r.folder === f));
     const worker = async () => {

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LayerSpec, Observation, Replica } from './replica.js';
-import { Sandbox, readJson, tempDir, write, type Listener, type RegistryProcess, type RunResult } from './world.js';
+import { Sandbox, fill, readJson, tempDir, write, type Listener, type RegistryProcess, type RunResult } from './world.js';
 
 export interface World {
   root: string;
@@ -17,6 +17,8 @@ export interface World {
   /** The victim's tokens (npm user "victim"), valid on the public registry and on the gateway. */
   tokens: { registry: string; gateway: string };
   proofDir(folder: string): string;
+  /** The placeholders of a replica's folder: where its packages send, where its stubs leave markers. */
+  vars(folder: string): Record<string, string>;
 }
 
 export interface PlainResult {
@@ -58,7 +60,7 @@ function newSandbox(w: World, r: Replica, label: string): Sandbox {
       'package.json': { name: 'victim-app', version: '1.0.0', private: true, ...(r.app.description ? { description: r.app.description } : {}), dependencies: r.app.dependencies },
       ...r.app.files,
     },
-    ...(r.home ? { home: r.home } : {}),
+    ...(r.home ? { home: Object.fromEntries(Object.entries(r.home).map(([k, v]) => [k, fill(v, w.vars(r.folder))])) } : {}),
   });
 }
 
@@ -69,6 +71,8 @@ async function step<T>(w: World, r: Replica, sb: Sandbox, fn: () => Promise<T>):
   rmSync(proof, { recursive: true, force: true });
   const before = sb.snapshot(sb.home);
   const marks = [w.attacker.requests.length, w.service.requests.length];
+  const watched = async () => (await Promise.all((r.watch ?? []).map(async (n) => (await versionsOf(w.registry.url, n)).map((v) => `${n}@${v}`)))).flat();
+  const listed = await watched();
   const value = await fn();
   // Detached children (the miner, a payload's own runtime) may still be writing: give them a moment.
   await new Promise((done) => setTimeout(done, 300));
@@ -79,6 +83,7 @@ async function step<T>(w: World, r: Replica, sb: Sandbox, fn: () => Promise<T>):
     requests,
     proofs: existsSync(proof) ? readdirSync(proof).sort() : [],
     homeChanged: Sandbox.changed(before, sb.snapshot(sb.home)),
+    published: (await watched()).filter((v) => !listed.includes(v)),
   };
   return { value, effects: r.effects(o) };
 }
@@ -89,6 +94,12 @@ function parseJson(res: RunResult): Json {
   } catch {
     return null;
   }
+}
+
+/** What denial lines were about, briefly: `os.homedir, connect to 127.0.0.1:4001, …`. */
+function summarize(denials: string[], max = 4): string {
+  const what = denials.map((d) => (/ may not (.*?)(?: — |$)/.exec(d)?.[1] ?? d).replace(/^use (?:builtin|global) "(.*)"$/, '$1'));
+  return what.slice(0, max).join(', ') + (what.length > max ? `, +${what.length - max} more` : '');
 }
 
 const denialsIn = (text: string) => text.split('\n').filter((l) => /^packsec(?: \(warn\))?: /.test(l));
@@ -223,7 +234,7 @@ export async function runReplica(w: World, r: Replica): Promise<ReplicaResult> {
       const stopped = probe.effects.length === 0 && denial !== undefined;
       record(l, stopped, probe.effects.length
         ? `happened: ${probe.effects.join('; ')}`
-        : denial ? `denied: ${short(denial.replace(/^packsec: /, '').replace(/ — to allow.*/, ''))}` : `nothing happened, but no denial matching ${l.denial} (${short(probe.value.join(' | ') || 'none')})`);
+        : denial ? `denied: ${short(denial.replace(/^packsec: /, '').replace(/ — to allow.*/, ''))}${probe.value.length > 1 ? `; also ${summarize(probe.value.filter((d) => d !== denial))}` : ''}` : `nothing happened, but no denial matching ${l.denial} (${short(probe.value.join(' | ') || 'none')})`);
     }
 
     for (const l of rest) {
@@ -271,7 +282,7 @@ async function approvalProbe(w: World, r: Replica, sb: Sandbox, l: Extract<Layer
   const gw = w.gateway;
   if (!gw) return [false, 'no approval gateway was started'];
   const before = await versionsOf(gw.url, l.package);
-  await step(w, r, sb, () => sb.npm(['rebuild', l.scripts], { NPM_TOKEN: w.tokens.gateway, npm_config_registry: `${gw.url}/`, [`npm_config_${gw.nerf}:_authToken`]: w.tokens.gateway }));
+  await step(w, r, sb, () => sb.npm(['rebuild', l.scripts], { NPM_TOKEN: w.tokens.gateway, npm_config_registry: `${gw.url}/` }));
   const after = await versionsOf(gw.url, l.package);
   const res = await fetch(`${gw.url}/-/stage?package=${encodeURIComponent(l.package)}`, { headers: { authorization: `Bearer ${w.tokens.gateway}` } });
   const staged: Json[] = res.ok ? ((await res.json()) as Json).items ?? [] : [];

@@ -27,6 +27,8 @@ export interface Observation {
   proofs: string[];
   /** Files of HOME changed, added or removed during the step. */
   homeChanged: string[];
+  /** Versions (`name@version`) of the replica's watched packages that appeared on the public registry. */
+  published: string[];
 }
 
 export type Expectation = 'stopped' | 'not-stopped';
@@ -111,7 +113,9 @@ export interface Replica {
   packages: PackageSpec[];
   /** The victim's project: package.json fields and files (app.js …). */
   app: { description?: string; dependencies: Record<string, string>; files: Record<string, string> };
-  /** Extra files in HOME, on top of the standard fake secrets. */
+  /** Packages whose new versions on the public registry count as the attack's doing (a worm's republish). */
+  watch?: string[];
+  /** Extra files in HOME, on top of the standard fake secrets (placeholders filled in). */
   home?: Record<string, string>;
   /** false: a machine without credentials (no token in ~/.npmrc, no NPM_TOKEN/GITHUB_TOKEN). */
   credentials?: boolean;

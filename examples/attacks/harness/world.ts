@@ -3,7 +3,7 @@
 // fake secrets, a project, an environment built from scratch) in which npm, node and packsec run.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,11 @@ export const cliPath = join(repoRoot, 'bin', 'packsec.js');
 /** A replica's folder in the repository: README.md, packages/, serve/. */
 export function folderDir(folder: string): string {
   return join(repoRoot, 'examples', 'attacks', folder);
+}
+
+/** A replica's text with the run's addresses filled in: packages and payloads name where they send. */
+export function fill(text: string, vars: Record<string, string>): string {
+  return text.replace(/__(ATTACKER|SERVICE|PROOF)__/g, (whole, k: string) => vars[k] ?? whole);
 }
 
 export function write(file: string, content: string | object): void {
@@ -239,7 +244,11 @@ export class Sandbox {
       } : {}),
       ...this.options.home,
     };
-    for (const [rel, text] of Object.entries(files)) write(join(this.home, rel), text);
+    for (const [rel, text] of Object.entries(files)) {
+      write(join(this.home, rel), text);
+      // Programs the replicas expect to find on PATH (stub AI CLIs).
+      if (rel.startsWith('.local/bin/')) chmodSync(join(this.home, rel), 0o755);
+    }
   }
 
   /** Every secret that appears in `text`, as is, in base64 or in hex (how payloads disguise them). */
