@@ -4,6 +4,7 @@ import { replicas as crossenv } from './crossenv/replica.js';
 import { replicas as eslintScope } from './eslint-scope/replica.js';
 import { replicas as eventStream } from './event-stream/replica.js';
 import { replicas as shaiHulud } from './shai-hulud/replica.js';
+import { replicas as shaiHulud2 } from './shai-hulud-2/replica.js';
 import { replicas as uaParserJs } from './ua-parser-js/replica.js';
 
 export const replicas: Replica[] = [
@@ -12,4 +13,5 @@ export const replicas: Replica[] = [
   ...eventStream,
   ...uaParserJs,
   ...shaiHulud,
+  ...shaiHulud2,
 ];
