@@ -3,6 +3,7 @@ import type { Replica } from './harness/replica.js';
 import { replicas as crossenv } from './crossenv/replica.js';
 import { replicas as eslintScope } from './eslint-scope/replica.js';
 import { replicas as eventStream } from './event-stream/replica.js';
+import { replicas as nx } from './nx/replica.js';
 import { replicas as shaiHulud } from './shai-hulud/replica.js';
 import { replicas as shaiHulud2 } from './shai-hulud-2/replica.js';
 import { replicas as uaParserJs } from './ua-parser-js/replica.js';
@@ -14,4 +15,5 @@ export const replicas: Replica[] = [
   ...uaParserJs,
   ...shaiHulud,
   ...shaiHulud2,
+  ...nx,
 ];

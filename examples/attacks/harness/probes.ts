@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LayerSpec, Observation, Replica } from './replica.js';
-import { Sandbox, fill, readJson, tempDir, write, type Listener, type RegistryProcess, type RunResult } from './world.js';
+import { Sandbox, fill, folderDir, readJson, readTree, tempDir, write, type Listener, type RegistryProcess, type RunResult } from './world.js';
 
 export interface World {
   root: string;
@@ -50,6 +50,12 @@ export interface ReplicaResult {
 
 type Json = any;
 
+/** The replica folder's home/ (stub programs under .local/bin) and its `home` files. */
+function homeFiles(r: Replica): Record<string, string> {
+  const dir = join(folderDir(r.folder), 'home');
+  return { ...(existsSync(dir) ? readTree(dir) : {}), ...r.home };
+}
+
 function newSandbox(w: World, r: Replica, label: string): Sandbox {
   const credentials = r.credentials !== false;
   return new Sandbox(tempDir(`${r.id.replace(/[^a-z0-9-]/gi, '-')}-${label}-`, w.root), {
@@ -60,7 +66,7 @@ function newSandbox(w: World, r: Replica, label: string): Sandbox {
       'package.json': { name: 'victim-app', version: '1.0.0', private: true, ...(r.app.description ? { description: r.app.description } : {}), dependencies: r.app.dependencies },
       ...r.app.files,
     },
-    ...(r.home ? { home: Object.fromEntries(Object.entries(r.home).map(([k, v]) => [k, fill(v, w.vars(r.folder))])) } : {}),
+    home: Object.fromEntries(Object.entries(homeFiles(r)).map(([k, v]) => [k, fill(v, w.vars(r.folder))])),
   });
 }
 

@@ -115,7 +115,7 @@ export interface Replica {
   app: { description?: string; dependencies: Record<string, string>; files: Record<string, string> };
   /** Packages whose new versions on the public registry count as the attack's doing (a worm's republish). */
   watch?: string[];
-  /** Extra files in HOME, on top of the standard fake secrets (placeholders filled in). */
+  /** Extra files in HOME, on top of the standard fake secrets and the folder's home/ (placeholders filled in). */
   home?: Record<string, string>;
   /** false: a machine without credentials (no token in ~/.npmrc, no NPM_TOKEN/GITHUB_TOKEN). */
   credentials?: boolean;
