@@ -5,6 +5,7 @@ import { replicas as eslintScope } from './eslint-scope/replica.js';
 import { replicas as eventStream } from './event-stream/replica.js';
 import { replicas as nx } from './nx/replica.js';
 import { replicas as shaiHulud } from './shai-hulud/replica.js';
+import { replicas as solana } from './solana-web3js/replica.js';
 import { replicas as shaiHulud2 } from './shai-hulud-2/replica.js';
 import { replicas as uaParserJs } from './ua-parser-js/replica.js';
 
@@ -16,4 +17,5 @@ export const replicas: Replica[] = [
   ...shaiHulud,
   ...shaiHulud2,
   ...nx,
+  ...solana,
 ];

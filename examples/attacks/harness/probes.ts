@@ -71,7 +71,7 @@ function newSandbox(w: World, r: Replica, label: string): Sandbox {
 }
 
 /** Runs `fn` as one step: HOME and the proof folder start clean, and what the step caused is observed. */
-async function step<T>(w: World, r: Replica, sb: Sandbox, fn: () => Promise<T>): Promise<{ value: T; effects: string[] }> {
+async function step<T>(w: World, r: Replica, sb: Sandbox, fn: () => Promise<T>): Promise<{ value: T; effects: string[]; seen: Observation }> {
   sb.resetHome();
   const proof = w.proofDir(r.folder);
   rmSync(proof, { recursive: true, force: true });
@@ -91,7 +91,7 @@ async function step<T>(w: World, r: Replica, sb: Sandbox, fn: () => Promise<T>):
     homeChanged: Sandbox.changed(before, sb.snapshot(sb.home)),
     published: (await watched()).filter((v) => !listed.includes(v)),
   };
-  return { value, effects: r.effects(o) };
+  return { value, effects: r.effects(o), seen: o };
 }
 
 function parseJson(res: RunResult): Json {
@@ -237,10 +237,13 @@ export async function runReplica(w: World, r: Replica): Promise<ReplicaResult> {
       });
       write(policyFile, acceptedPolicy);
       const denial = probe.value.find((d) => l.denial.test(d));
-      const stopped = probe.effects.length === 0 && denial !== undefined;
+      // What the package may do must still work: the layer stops the attack, not the app.
+      const kept = l.keeps === undefined || probe.seen.requests.some((q) => q.path.split('?')[0]!.endsWith(l.keeps!));
+      const stopped = probe.effects.length === 0 && denial !== undefined && kept;
       record(l, stopped, probe.effects.length
         ? `happened: ${probe.effects.join('; ')}`
-        : denial ? `denied: ${short(denial.replace(/^packsec: /, '').replace(/ — to allow.*/, ''))}${probe.value.length > 1 ? `; also ${summarize(probe.value.filter((d) => d !== denial))}` : ''}` : `nothing happened, but no denial matching ${l.denial} (${short(probe.value.join(' | ') || 'none')})`);
+        : !kept ? `the app's own traffic (${l.keeps}) was stopped too`
+        : denial ? `denied: ${short(denial.replace(/^packsec: /, '').replace(/ — to allow.*/, ''))}${probe.value.length > 1 ? `; also ${summarize(probe.value.filter((d) => d !== denial))}` : ''}${l.keeps ? `; ${l.keeps} still reached` : ''}` : `nothing happened, but no denial matching ${l.denial} (${short(probe.value.join(' | ') || 'none')})`);
     }
 
     for (const l of rest) {

@@ -73,6 +73,8 @@ export interface RuntimeLayer extends LayerBase {
   run: 'app' | { scripts: string };
   /** A denial the run must report. */
   denial: RegExp;
+  /** A request to the services' listener (path suffix) the run must still make: what the package is allowed to do keeps working. */
+  keeps?: string;
   /**
    * Changes the package's policy entry before the run: what a reviewer struck out of the accepted one,
    * as fields (`globals`) or single grants (`globals:process.env`).
