@@ -1,5 +1,6 @@
 // Every replica of the gallery, in the order of the table.
 import type { Replica } from './harness/replica.js';
+import { replicas as axios } from './axios/replica.js';
 import { replicas as crossenv } from './crossenv/replica.js';
 import { replicas as eslintScope } from './eslint-scope/replica.js';
 import { replicas as eventStream } from './event-stream/replica.js';
@@ -18,4 +19,5 @@ export const replicas: Replica[] = [
   ...shaiHulud2,
   ...nx,
   ...solana,
+  ...axios,
 ];

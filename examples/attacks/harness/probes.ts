@@ -145,7 +145,8 @@ function judgeGate(layer: Extract<LayerSpec, { kind: 'capability-diff' | 'warnin
     const missing = layer.gained.filter((re) => !gained.some((g) => re.test(g.capability)));
     const shown = gained.filter((g) => layer.gained.some((re) => re.test(g.capability)));
     const list = (gs: typeof gained) => gs.slice(0, 4).map((g) => g.capability).join(', ') + (gs.length > 4 ? `, +${gs.length - 4} more` : '');
-    if (refused && gained.length && !missing.length) return { stopped: true, detail: `refused: ${layer.package} gains ${list(shown.length ? shown : gained)}` };
+    const what = p?.kind === 'added' ? `new package ${layer.package}@${(p.to ?? []).join(', ')} brings` : `${layer.package} gains`;
+    if (refused && gained.length && !missing.length) return { stopped: true, detail: `refused: ${what} ${list(shown.length ? shown : gained)}` };
     if (!gained.length) return { stopped: false, detail: `${gate.outcome}: ${layer.package} gains no capability` };
     return { stopped: false, detail: `${gate.outcome}: gains ${list(gained)}${missing.length ? `; not shown: ${missing.map(String).join(', ')}` : ''}` };
   }

@@ -16,7 +16,7 @@ function layerVerdict(l: LayerResult): string {
 const pad = (s: string, n: number) => (s.length >= n ? s.slice(0, n - 1) + ' ' : s + ' '.repeat(n - s.length));
 
 export function textTable(report: GalleryReport, width = 160): string {
-  const cols = [30, 38, 15, 26];
+  const cols = [34, 38, 15, 26];
   const lines = [cols.map((n, i) => pad(['attack', 'layer expected to stop it', 'plain npm/node', 'packsec'][i]!, n)).join('') + 'what happened'];
   lines.push('-'.repeat(Math.min(width, 160)));
   const rest = Math.max(30, width - cols.reduce((a, b) => a + b, 0));
