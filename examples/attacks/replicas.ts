@@ -4,6 +4,7 @@ import { replicas as axios } from './axios/replica.js';
 import { replicas as crossenv } from './crossenv/replica.js';
 import { replicas as eslintScope } from './eslint-scope/replica.js';
 import { replicas as eventStream } from './event-stream/replica.js';
+import { replicas as nodeIpc } from './node-ipc/replica.js';
 import { replicas as nx } from './nx/replica.js';
 import { replicas as shaiHulud } from './shai-hulud/replica.js';
 import { replicas as solana } from './solana-web3js/replica.js';
@@ -20,4 +21,5 @@ export const replicas: Replica[] = [
   ...nx,
   ...solana,
   ...axios,
+  ...nodeIpc,
 ];

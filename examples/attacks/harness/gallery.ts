@@ -83,7 +83,10 @@ export async function runGallery(replicas: Replica[], options: GalleryOptions = 
       if (spec.gateway && needsGateway) await publish(gatewayData, r.folder, spec, v);
     }
     const serve = join(folderDir(r.folder), 'serve');
-    if (existsSync(serve)) for (const [rel, text] of Object.entries(readTree(serve))) attacker.serve(`/${r.folder}/${rel}`, fill(text, v));
+    // Payloads, stubs and fake APIs answer on both listeners (an attacker's server, a service the package uses).
+    if (existsSync(serve)) {
+      for (const [rel, text] of Object.entries(readTree(serve))) for (const l of [attacker, service]) l.serve(`/${r.folder}/${rel}`, fill(text, v));
+    }
   }
   const tokens = { registry: await makeToken(publicData), gateway: needsGateway ? await makeToken(gatewayData) : '' };
   const registry = new RegistryProcess(publicData, ['--approval', 'off']);

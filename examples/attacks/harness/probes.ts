@@ -178,8 +178,11 @@ export async function runReplica(w: World, r: Replica): Promise<ReplicaResult> {
   const started = performance.now();
   const plain = await plainRun(w, r);
   const results: LayerResult[] = [];
+  // Paths in what the table says are the sandbox's (project/app.js, tmp/…), not the run's temp folders.
+  let sandboxRoot = '';
   const record = (layer: LayerSpec, stopped: boolean, detail: string) => {
     const expect = layer.expect ?? 'stopped';
+    if (sandboxRoot) detail = detail.split(`${sandboxRoot}/`).join('');
     results.push({ layer: layer.layer, kind: layer.kind, expect, stopped, ok: stopped === (expect === 'stopped'), detail });
   };
   const fail = (layers: LayerSpec[], detail: string) => {
@@ -187,6 +190,7 @@ export async function runReplica(w: World, r: Replica): Promise<ReplicaResult> {
   };
 
   const sb = newSandbox(w, r, 'packsec');
+  sandboxRoot = sb.root;
   const policyFile = join(sb.project, 'packsec.policy.json');
   try {
     // Day one: the team installs what the app depends on through npsm and commits the policy.
@@ -195,6 +199,8 @@ export async function runReplica(w: World, r: Replica): Promise<ReplicaResult> {
     const base = Object.keys(r.app.dependencies).length ? await sb.packsec(['install', '--accept', '--json']) : await sb.packsec(['init']);
     if (base.code !== 0) throw new Error(failed('baseline install', base));
     const reviewed = readJson(policyFile);
+    for (const [name, edit] of Object.entries(r.review ?? {})) reviewed.packages[name] = { ...reviewed.packages[name], ...edit };
+    if (r.review) write(policyFile, reviewed);
 
     // The update, as npsm shows it: refused without --accept, and why.
     const gateLayers = r.layers.filter((l): l is Extract<LayerSpec, { kind: 'capability-diff' | 'warning' }> => l.kind === 'capability-diff' || l.kind === 'warning');
@@ -228,6 +234,7 @@ export async function runReplica(w: World, r: Replica): Promise<ReplicaResult> {
       const probe = await step(w, r, sb, async () => {
         if (l.run === 'app') {
           const res = await sb.packsec(['run', ...r.start!.args], r.start!.env);
+          if (process.env.GALLERY_DEBUG) process.stderr.write(res.stdout + res.stderr);
           return denialsIn(res.stderr);
         }
         const res = await sb.packsec(['install', 'rebuild', l.run.scripts, '--json']);

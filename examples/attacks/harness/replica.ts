@@ -121,6 +121,8 @@ export interface Replica {
   home?: Record<string, string>;
   /** false: a machine without credentials (no token in ~/.npmrc, no NPM_TOKEN/GITHUB_TOKEN). */
   credentials?: boolean;
+  /** Hand edits the team made to the policy after the first install (kept by later installs), per package. */
+  review?: Record<string, Record<string, unknown>>;
   /** The update's `npm install` arguments. */
   update: string[];
   /** How the app runs after the update (node under plain npm, npsx under packsec); none: install-time only. */

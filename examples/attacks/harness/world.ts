@@ -214,7 +214,12 @@ export class Sandbox {
     this.resetHome();
     for (const [rel, content] of Object.entries(options.project)) write(join(this.project, rel), content);
     write(join(this.project, '.npmrc'), `registry=${options.registry.url}/\naudit=false\nfund=false\nupdate-notifier=false\n`);
+    // A temp folder of its own: under the gallery's folder in the system's temp folder, the project would
+    // otherwise lie inside $tmp, which policies grant freely.
+    const tmp = join(root, 'tmp');
+    mkdirSync(tmp, { recursive: true });
     this.env = {
+      TMPDIR: tmp,
       PATH: [join(this.home, '.local', 'bin'), dirname(process.execPath), npmBinDir(), '/usr/local/bin', '/usr/bin', '/bin'].join(delimiter),
       HOME: this.home,
       USER: 'victim',
