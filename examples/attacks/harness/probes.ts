@@ -64,7 +64,7 @@ function newSandbox(w: World, r: Replica, label: string): Sandbox {
     npmCache: w.npmCache,
     project: {
       'package.json': { name: 'victim-app', version: '1.0.0', private: true, ...(r.app.description ? { description: r.app.description } : {}), dependencies: r.app.dependencies },
-      ...r.app.files,
+      ...Object.fromEntries(Object.entries(r.app.files).map(([k, v]) => [k, fill(v, w.vars(r.folder))])),
     },
     home: Object.fromEntries(Object.entries(homeFiles(r)).map(([k, v]) => [k, fill(v, w.vars(r.folder))])),
   });
@@ -76,7 +76,7 @@ async function step<T>(w: World, r: Replica, sb: Sandbox, fn: () => Promise<T>):
   const proof = w.proofDir(r.folder);
   rmSync(proof, { recursive: true, force: true });
   const before = sb.snapshot(sb.home);
-  const marks = [w.attacker.requests.length, w.service.requests.length];
+  const marks = [w.attacker.requests.length, w.service.requests.length, sb.output.length];
   const watched = async () => (await Promise.all((r.watch ?? []).map(async (n) => (await versionsOf(w.registry.url, n)).map((v) => `${n}@${v}`)))).flat();
   const listed = await watched();
   const value = await fn();
@@ -90,6 +90,7 @@ async function step<T>(w: World, r: Replica, sb: Sandbox, fn: () => Promise<T>):
     proofs: existsSync(proof) ? readdirSync(proof).sort() : [],
     homeChanged: Sandbox.changed(before, sb.snapshot(sb.home)),
     published: (await watched()).filter((v) => !listed.includes(v)),
+    output: sb.output.slice(marks[2]).join('\n'),
   };
   return { value, effects: r.effects(o), seen: o };
 }
@@ -152,7 +153,7 @@ function judgeGate(layer: Extract<LayerSpec, { kind: 'capability-diff' | 'warnin
   }
   const p = packageReview(gate, layer.package);
   const w = (p?.warnings ?? []).find((x: Json) => x.kind === layer.warning);
-  if (!w) return { stopped: false, detail: `no ${layer.warning} warning (${gate.outcome})` };
+  if (!w) return { stopped: false, detail: `no ${layer.warning} warning for ${layer.package}` };
   const message = short(String(w.message));
   if (w.severity === 'block') return { stopped: refused, detail: `${refused ? 'refused' : gate.outcome}: ${message}` };
   return { stopped: true, detail: `warned: ${message}` };
@@ -251,6 +252,7 @@ export async function runReplica(w: World, r: Replica): Promise<ReplicaResult> {
       record(l, stopped, probe.effects.length
         ? `happened: ${probe.effects.join('; ')}`
         : !kept ? `the app's own traffic (${l.keeps}) was stopped too`
+        : !denial && l.expect === 'not-stopped' ? 'nothing happened and nothing was denied: the payload did not act here'
         : denial ? `denied: ${short(denial.replace(/^packsec: /, '').replace(/ — to allow.*/, ''))}${probe.value.length > 1 ? `; also ${summarize(probe.value.filter((d) => d !== denial))}` : ''}${l.keeps ? `; ${l.keeps} still reached` : ''}` : `nothing happened, but no denial matching ${l.denial} (${short(probe.value.join(' | ') || 'none')})`);
     }
 

@@ -29,6 +29,8 @@ export interface Observation {
   homeChanged: string[];
   /** Versions (`name@version`) of the replica's watched packages that appeared on the public registry. */
   published: string[];
+  /** What the commands of the step printed (stdout and stderr). */
+  output: string;
 }
 
 export type Expectation = 'stopped' | 'not-stopped';

@@ -3,11 +3,11 @@
 // fake secrets, a project, an environment built from scratch) in which npm, node and packsec run.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join, relative } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root, from build/examples/attacks/harness/ or examples/attacks/harness/. */
@@ -289,24 +289,24 @@ export class Sandbox {
     return existsSync(dir) ? readTree(dir) : {};
   }
 
-  rel(path: string): string {
-    return relative(this.root, path);
-  }
+  /** What every command run in the sandbox printed, in order (replicas judge sabotage from it). */
+  readonly output: string[] = [];
 
-  /** A copy of the project as it is now, for a probe that must not disturb the next one. */
-  copyProject(to: string): void {
-    cpSync(this.project, to, { recursive: true, verbatimSymlinks: true });
+  private async exec(cmd: string, args: string[], extra: NodeJS.ProcessEnv): Promise<RunResult> {
+    const res = await run(cmd, args, { cwd: this.project, env: { ...this.env, ...extra } });
+    this.output.push(res.stdout + res.stderr);
+    return res;
   }
 
   npm(args: string[], extra: NodeJS.ProcessEnv = {}): Promise<RunResult> {
-    return run('npm', args, { cwd: this.project, env: { ...this.env, ...extra } });
+    return this.exec('npm', args, extra);
   }
 
   node(args: string[], extra: NodeJS.ProcessEnv = {}): Promise<RunResult> {
-    return run(process.execPath, args, { cwd: this.project, env: { ...this.env, ...extra } });
+    return this.exec(process.execPath, args, extra);
   }
 
   packsec(args: string[], extra: NodeJS.ProcessEnv = {}): Promise<RunResult> {
-    return run(process.execPath, [cliPath, ...args], { cwd: this.project, env: { ...this.env, ...extra } });
+    return this.exec(process.execPath, [cliPath, ...args], extra);
   }
 }
