@@ -235,7 +235,6 @@ export async function runReplica(w: World, r: Replica): Promise<ReplicaResult> {
       const probe = await step(w, r, sb, async () => {
         if (l.run === 'app') {
           const res = await sb.packsec(['run', ...r.start!.args], r.start!.env);
-          if (process.env.GALLERY_DEBUG) process.stderr.write(res.stdout + res.stderr);
           return denialsIn(res.stderr);
         }
         const res = await sb.packsec(['install', 'rebuild', l.run.scripts, '--json']);
