@@ -129,7 +129,7 @@ async function plainRun(w: World, r: Replica): Promise<PlainResult> {
   });
   if (problem) return { expected, effects, ok: false, detail: problem };
   const ok = expected === 'attack' ? effects.length > 0 : effects.length === 0;
-  const detail = effects.length ? effects.join('; ') : expected === 'dormant' ? 'dormant: nothing happened (as in the real incident)' : 'nothing happened';
+  const detail = effects.length ? effects.join('; ') : expected === 'dormant' ? 'nothing happened (as in the real incident)' : 'nothing happened';
   return { expected, effects, ok, detail };
 }
 

@@ -36,7 +36,12 @@ export function textTable(report: GalleryReport, width = 160): string {
   return lines.join('\n');
 }
 
-const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+// The Markdown form goes into the README: what differs from run to run (ports, times, temp names) is elided.
+const stable = (s: string) => s
+  .replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:…')
+  .replace(/ \(\d{4}-\d\d-\d\dT[\d:.]+Z\)/g, '')
+  .replace(/packsec-script-[A-Za-z0-9]{6}/g, 'packsec-script-…');
+const cell = (s: string) => stable(s).replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 export function markdownTable(report: GalleryReport): string {
   const lines = ['| attack | layer expected to stop it | plain npm/node | packsec | what happened under packsec |', '| --- | --- | --- | --- | --- |'];
