@@ -23,8 +23,8 @@ export const replicas: Replica[] = [{
   packages: [
     { dir: 'axios@1.14.0', age: '30d', provenance: true, npmUser: 'jasonsaayman' },
     { dir: 'plain-crypto-js@4.2.0', age: '26h', npmUser: 'nrwise' },
-    { dir: 'plain-crypto-js@4.2.1', age: '20h', npmUser: 'nrwise' },
-    { dir: 'axios@1.14.1', age: '2h', npmUser: 'jasonsaayman' },
+    { dir: 'plain-crypto-js@4.2.1', base: 'plain-crypto-js@4.2.0', age: '20h', npmUser: 'nrwise' },
+    { dir: 'axios@1.14.1', base: 'axios@1.14.0', age: '2h', npmUser: 'jasonsaayman' },
   ],
   app: {
     dependencies: { axios: '1.14.0' },

@@ -11,7 +11,7 @@ export const replicas: Replica[] = [{
   kind: 'control',
   packages: [
     { dir: 'debug@4.4.1', age: '120d' },
-    { dir: 'debug@4.4.2', age: '2h' },
+    { dir: 'debug@4.4.2', base: 'debug@4.4.1', age: '2h' },
   ],
   app: {
     dependencies: { debug: '4.4.1' },

@@ -10,7 +10,7 @@ export const replicas: Replica[] = [{
   packages: [
     { dir: 'colors@1.4.0', age: '800d' },
     // Past the minimum release age: most of the projects it broke installed it days after it came out.
-    { dir: 'colors@1.4.44-liberty-2', age: '3d' },
+    { dir: 'colors@1.4.44-liberty-2', base: 'colors@1.4.0', age: '3d' },
   ],
   app: { dependencies: { colors: '1.4.0' }, files: { 'app.js': "const colors = require('colors');\nconsole.log(colors.green('build ok'));\n" } },
   update: ['colors@1.4.44-liberty-2'],

@@ -9,7 +9,7 @@ export const replicas: Replica[] = [{
   kind: 'attack',
   packages: [
     { dir: 'eslint-scope@3.7.1', age: '400d' },
-    { dir: 'eslint-scope@3.7.2', age: '1h' },
+    { dir: 'eslint-scope@3.7.2', base: 'eslint-scope@3.7.1', age: '1h' },
   ],
   app: {
     dependencies: { 'eslint-scope': '3.7.1' },

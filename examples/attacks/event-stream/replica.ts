@@ -23,7 +23,7 @@ function encryptPayload(files: Record<string, string>, vars: Record<string, stri
 const packages: PackageSpec[] = [
   { dir: 'event-stream@3.3.4', age: '900d' },
   { dir: 'zxing-library@0.8.0', age: '200d' },
-  { dir: 'event-stream@3.3.6', age: '70d', npmUser: 'right9ctrl' },
+  { dir: 'event-stream@3.3.6', base: 'event-stream@3.3.4', age: '70d', npmUser: 'right9ctrl' },
   { dir: 'flatmap-stream@0.1.1', age: '70d', npmUser: 'right9ctrl', build: encryptPayload },
 ];
 

@@ -42,7 +42,13 @@ const STAND_IN_ATTESTATION = {
 };
 
 async function publish(dataDir: string, folder: string, spec: PackageSpec, vars: Record<string, string>): Promise<void> {
-  const files = readTree(join(folderDir(folder), 'packages', spec.dir));
+  // A version folder holds what differs from its base version: files that replace the base's, and
+  // `<file>.append` for what is appended to one (where a payload was added to an existing file).
+  const files = spec.base ? readTree(join(folderDir(folder), 'packages', spec.base)) : {};
+  for (const [rel, text] of Object.entries(readTree(join(folderDir(folder), 'packages', spec.dir)))) {
+    if (rel.endsWith('.append')) files[rel.slice(0, -'.append'.length)] = (files[rel.slice(0, -'.append'.length)] ?? '') + text;
+    else files[rel] = text;
+  }
   for (const k of Object.keys(files)) files[k] = fill(files[k]!, vars);
   spec.build?.(files, vars);
   const manifest = JSON.parse(files['package.json']!) as { name: string; version: string };

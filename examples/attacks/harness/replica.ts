@@ -6,6 +6,8 @@ import type { Recorded, Sandbox } from './world.js';
 /** One published version: a folder under the replica's packages/ holding package.json and files. */
 export interface PackageSpec {
   dir: string;
+  /** The folder of the version it updates: its files are published too, unless `dir` replaces them. */
+  base?: string;
   /** How long before the run it was published: '400d', '3h', '20m'. */
   age: string;
   /** The registry lists a provenance attestation for it (a stand-in: see examples/attacks/README.md). */

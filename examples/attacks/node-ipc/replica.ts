@@ -16,7 +16,7 @@ export const replicas: Replica[] = [{
   kind: 'attack',
   packages: [
     { dir: 'node-ipc@10.1.0', age: '200d' },
-    { dir: 'node-ipc@10.1.1', age: '2d' },
+    { dir: 'node-ipc@10.1.1', base: 'node-ipc@10.1.0', age: '2d' },
   ],
   app: {
     dependencies: { 'node-ipc': '10.1.0' },

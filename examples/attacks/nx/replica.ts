@@ -18,7 +18,7 @@ export const replicas: Replica[] = [{
   kind: 'attack',
   packages: [
     { dir: 'nx@21.4.1', age: '20d', provenance: true },
-    { dir: 'nx@21.5.0', age: '4h' },
+    { dir: 'nx@21.5.0', base: 'nx@21.4.1', age: '4h' },
   ],
   app: {
     dependencies: { nx: '21.4.1' },

@@ -18,7 +18,7 @@ export const replicas: Replica[] = [{
   kind: 'attack',
   packages: [
     { dir: 'tunnel-agent@0.6.4', age: '120d' },
-    { dir: 'tunnel-agent@0.6.5', age: '5h' },
+    { dir: 'tunnel-agent@0.6.5', base: 'tunnel-agent@0.6.4', age: '5h' },
   ],
   app: {
     dependencies: { '@postman/tunnel-agent': '0.6.4' },

@@ -23,7 +23,7 @@ export const replicas: Replica[] = [{
     { dir: 'tinycolor@4.1.0', age: '60d' },
     { dir: 'ms@2.1.3', age: '900d' },
     { dir: 'victim-lib@1.0.0', age: '30d', npmUser: 'victim', gateway: true },
-    { dir: 'tinycolor@4.1.1', age: '3h', npmUser: 'scttcper' },
+    { dir: 'tinycolor@4.1.1', base: 'tinycolor@4.1.0', age: '3h', npmUser: 'scttcper' },
   ],
   app: {
     dependencies: { '@ctrl/tinycolor': '4.1.0', ms: '2.1.3' },

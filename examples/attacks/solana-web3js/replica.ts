@@ -9,7 +9,7 @@ export const replicas: Replica[] = [{
   kind: 'attack',
   packages: [
     { dir: 'web3js@1.95.5', age: '40d' },
-    { dir: 'web3js@1.95.6', age: '5h' },
+    { dir: 'web3js@1.95.6', base: 'web3js@1.95.5', age: '5h' },
   ],
   app: {
     dependencies: { '@solana/web3.js': '1.95.5' },

@@ -9,7 +9,7 @@ export const replicas: Replica[] = [{
   kind: 'control',
   packages: [
     { dir: 'react-router@1.120.0', age: '10d', provenance: true },
-    { dir: 'react-router@1.120.1', age: '1h', provenance: true },
+    { dir: 'react-router@1.120.1', base: 'react-router@1.120.0', age: '1h', provenance: true },
   ],
   app: {
     dependencies: { '@tanstack/react-router': '1.120.0' },

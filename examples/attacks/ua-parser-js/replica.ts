@@ -10,7 +10,7 @@ export const replicas: Replica[] = [{
   packages: [
     { dir: 'ua-parser-js@0.7.28', age: '180d' },
     // The hijacked versions were on the registry for about four hours.
-    { dir: 'ua-parser-js@0.7.29', age: '2h' },
+    { dir: 'ua-parser-js@0.7.29', base: 'ua-parser-js@0.7.28', age: '2h' },
   ],
   app: {
     dependencies: { 'ua-parser-js': '0.7.28' },

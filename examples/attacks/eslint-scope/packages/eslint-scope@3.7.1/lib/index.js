@@ -13,4 +13,4 @@ function analyze(ast) {
   })(ast, null);
   return { scopes };
 }
-module.exports = { analyze, version: '3.7.1' };
+module.exports = { analyze };
