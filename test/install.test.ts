@@ -91,6 +91,11 @@ before(async () => {
         ].join('\n'),
       },
     },
+    {
+      // An install script that swallows what packsec denies it (inference cannot see the computed name).
+      name: 'quiet-script', version: '1.0.0', scripts: { postinstall: 'node install.js' },
+      files: { 'index.js': 'module.exports = 1;\n', 'install.js': "try { require('child_' + 'process').execSync('id'); } catch (e) {}\n" },
+    },
     { name: 'crossenv', version: '1.0.0', files: { 'index.js': 'module.exports = 1;\n' } },
     { name: 'beacon', version: '1.0.0', files: { 'index.js': "module.exports = (tx) => fetch('https://api.mainnet-beta.solana.com', { method: 'POST', body: tx });\n" } },
     {
@@ -185,6 +190,18 @@ describe('npsm install', () => {
     assert.notEqual(report.outside, 'written', 'it may not write outside its folder');
     assert.ok(!existsSync(join(dir2, 'pwned.txt')));
     assert.equal(policyOf(dir2).packages.scripted.scripts, true);
+  });
+
+  it("shows what an allowed install script was denied, even when the script swallowed it and exited 0", () => {
+    const dir = project();
+    const r = npsm(['quiet-script', '--accept', '--allow-scripts=quiet-script'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /ran quiet-script postinstall \("node install\.js"\), contained: ok .*\n +denied: "quiet-script" may not use builtin "child_process\.execSync"/);
+    const j = npsm(['rebuild', 'quiet-script', '--json'], dir);
+    assert.equal(j.code, 0, j.stderr);
+    const ran = JSON.parse(j.stdout).ran;
+    assert.equal(ran[0].exit, 0);
+    assert.deepEqual(ran[0].denials.map((d: string) => d.replace(/ — .*/, '')), ['packsec: "quiet-script" may not use builtin "child_process.execSync"']);
   });
 
   it('flags a typosquat and a version younger than the minimum release age (which refuses)', () => {

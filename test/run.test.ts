@@ -153,6 +153,12 @@ describe('packsec run: what packages can reach', () => {
     });
     const r = runCli(['run', '--no-verify', 'app.js'], dir, { SECRET, NODE_ENV: 'test' });
     assert.equal(r.stdout.trim(), '|NODE_ENV|false|{"NODE_ENV":"test"}', r.stderr);
+    // Listing the environment is reported once, as reading a key that was not granted is.
+    assert.match(r.stderr, /^packsec: "envy" may not list every key of process\.env \(\d+ not granted, hidden\) — to allow, add "process\.env" to packages\["envy"\]\.globals/m);
+    assert.equal(r.stderr.match(/may not list every key/g)?.length, 1);
+    const warn = runCli(['run', '--no-verify', '--warn', 'app.js'], dir, { SECRET, NODE_ENV: 'test' });
+    assert.ok(warn.stdout.includes(`"SECRET":"${SECRET}"`), 'in --warn mode the whole environment is listed, and reported');
+    assert.match(warn.stderr, /packsec \(warn\): "envy" may not list every key of process\.env/);
   });
 
   it('keeps globals and process members apart per package, though their accessors are shared', () => {

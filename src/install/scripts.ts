@@ -36,6 +36,16 @@ export interface ScriptResult {
   ms: number;
   /** The last lines of output, kept when the script failed. */
   output?: string;
+  /**
+   * What packsec denied the script's node processes (their `packsec: …` lines), kept whatever the exit
+   * code: a script that catches a denial and exits 0 still tried something its policy does not allow.
+   */
+  denials?: string[];
+}
+
+/** The runtime's denial lines in a script's output, each once, in order. */
+export function denialLines(output: string): string[] {
+  return [...new Set(output.split('\n').filter((l) => /^packsec(?: \(warn\))?: /.test(l)))];
 }
 
 function quote(path: string): string {
@@ -136,6 +146,8 @@ export async function runInstallScripts(
       rmSync(temp, { recursive: true, force: true });
       const result: ScriptResult = { name: copy.name, location: copy.location, event, command, exit, ms: Math.round(performance.now() - started) };
       if (exit !== 0) result.output = output.split('\n').slice(-20).join('\n');
+      const denials = denialLines(output);
+      if (denials.length) result.denials = denials;
       results.push(result);
       if (exit !== 0) break; // npm stops a package's lifecycle at the first failure
     }

@@ -27,7 +27,7 @@ export function describeViolation(v: Omit<Violation, 'count'>): string {
     case 'global':
       return `${who} may not use ${v.kind} ${JSON.stringify(v.capability)} — to allow, add ${JSON.stringify(v.capability)} to ${where}.${field} in packsec.policy.json`;
     case 'env':
-      return `${who} may not read ${v.capability} — to allow, add ${JSON.stringify(v.capability)} to ${where}.globals in packsec.policy.json`;
+      return `${who} may not ${v.detail ?? `read ${v.capability}`} — to allow, add ${JSON.stringify(v.capability)} to ${where}.globals in packsec.policy.json`;
     case 'package':
       return `${who} may not load package ${JSON.stringify(v.capability)} — to allow, add ${JSON.stringify(v.capability)} to ${where}.packages in packsec.policy.json`;
     case 'native':

@@ -5,7 +5,7 @@ import { globalGranted, type PackageGrants } from './policy.js';
 export function envView(env: NodeJS.ProcessEnv, grants: PackageGrants, monitor: Monitor): NodeJS.ProcessEnv {
   const granted = (key: string) => grants.envAll || grants.envKeys.has(key);
   const refuse = (key: string, verb: string) => {
-    monitor.deny({ package: grants.name, kind: 'env', capability: `process.env.${key}`, detail: verb });
+    monitor.deny({ package: grants.name, kind: 'env', capability: `process.env.${key}`, detail: `${verb} process.env.${key}` });
   };
   return new Proxy({} as NodeJS.ProcessEnv, {
     get(_t, key) {
@@ -22,10 +22,18 @@ export function envView(env: NodeJS.ProcessEnv, grants: PackageGrants, monitor: 
       return typeof key === 'string' && granted(key) && key in env;
     },
     ownKeys() {
-      return Object.keys(env).filter(granted);
+      const all = Object.keys(env);
+      const shown = all.filter(granted);
+      // Listing the environment (JSON.stringify(process.env), a spread) shows the granted keys only;
+      // that the others were hidden is reported, as reading one of them is (crossenv posted them all).
+      if (shown.length < all.length) {
+        monitor.record({ package: grants.name, kind: 'env', capability: 'process.env', detail: `list every key of process.env (${all.length - shown.length} not granted, hidden)` });
+        if (monitor.warn) return all;
+      }
+      return shown;
     },
     getOwnPropertyDescriptor(_t, key) {
-      if (typeof key !== 'string' || !granted(key) || !(key in env)) return undefined;
+      if (typeof key !== 'string' || !(key in env) || !(granted(key) || monitor.warn)) return undefined;
       return { value: env[key], writable: true, enumerable: true, configurable: true };
     },
     set(_t, key, value) {

@@ -180,6 +180,8 @@ function printScripts(results: ScriptResult[], d: Display, indent: string): void
   for (const s of results) {
     d.out(`${indent}ran ${s.name} ${s.event} (${JSON.stringify(s.command)}), contained: ${s.exit === 0 ? 'ok' : c.red(`failed with exit ${s.exit ?? 'signal'}`)} (${s.ms} ms)`);
     if (s.output) for (const line of s.output.split('\n')) d.out(c.dim(`    | ${line}`));
+    // A failed script's output already shows its denials.
+    else for (const line of s.denials ?? []) d.out(c.red(`    denied: ${line.replace(/^packsec(?: \(warn\))?: /, '')}`));
   }
 }
 
