@@ -125,7 +125,7 @@ describe('npsm install', () => {
     assert.match(lock.packages['node_modules/plain-pad'].files['index.js'], /^sha256-/);
   });
 
-  it('refuses a new package with capabilities without a TTY, changing nothing; --accept installs it', () => {
+  it('refuses a new package with capabilities without a TTY, changing nothing; --accept=<review id> installs exactly that', () => {
     const dir = project();
     assert.equal(npsm(['plain-pad'], dir).code, 0);
     const before = state(dir);
@@ -134,7 +134,15 @@ describe('npsm install', () => {
     assert.match(r.stderr, /\+ helper@1\.0\.0 \(new\)\n {6}builtins:os\.platform {2}node_modules\/helper\/index\.js:2/);
     assert.match(r.stderr, /npsm: refused: 1 package would widen what dependencies can do; nothing was installed\./);
     assert.equal(state(dir), before, 'node_modules, package.json, the lockfile and packsec files are unchanged');
-    const ok = npsm(['helper@1.0.0', '--accept'], dir);
+    const id = /run again with --accept=([0-9a-f]{12}) \(exactly these changes/.exec(r.stderr)?.[1];
+    assert.ok(id, r.stderr);
+    // The review id accepts what was reviewed, and nothing else (here: another version than the one shown).
+    const other = npsm(['helper@1.1.0', `--accept=${id}`], dir);
+    assert.equal(other.code, 1, other.stderr);
+    assert.match(other.stderr, new RegExp(`npsm: refused: what would be installed is not what review ${id} showed \\(it is review [0-9a-f]{12} now\\)`));
+    assert.equal(state(dir), before);
+    assert.equal(npsm(['helper@1.0.0', '--accept=nope'], dir).code, 2);
+    const ok = npsm(['helper@1.0.0', `--accept=${id}`], dir);
     assert.equal(ok.code, 0, ok.stderr);
     assert.deepEqual(policyOf(dir).packages.helper, { builtins: ['os.platform'] });
     assert.equal(runCli(['check'], dir).code, 0);

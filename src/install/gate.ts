@@ -16,8 +16,11 @@ import { stageChanges } from './stage.js';
 export interface GateOptions {
   command: NpmCommand;
   config: NpmConfig;
-  /** Accept escalations without asking (after a review, or in CI with a reviewed change). */
-  accept: boolean;
+  /**
+   * Accept escalations without asking: true accepts whatever the review shows; a review id accepts
+   * only a review with that id (what a human saw), refusing any other.
+   */
+  accept: boolean | string;
   /** Asked when there are escalations and `accept` is false; resolves to the human's answer. Null: nobody to ask. */
   confirm: ((review: Review) => Promise<boolean>) | null;
   warnings?: (plan: InstallPlan, packuments: Map<string, Record<string, unknown>>) => WarningCheck;
@@ -79,6 +82,12 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
       scriptsSkipped: [],
       timings: { resolveMs, stageMs: stage.ms, reifyMs: 0, totalMs: 0 },
     };
+    if (review.escalations > 0 && typeof options.accept === 'string' && options.accept !== review.id) {
+      result.outcome = 'refused';
+      result.reason = `what would be installed is not what review ${options.accept} showed (it is review ${review.id} now); nothing was installed`;
+      result.timings.totalMs = Math.round(performance.now() - started);
+      return result;
+    }
     if (review.escalations > 0 && !options.accept) {
       const answer = options.confirm ? await options.confirm(review) : null;
       if (answer !== true) {

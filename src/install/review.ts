@@ -1,6 +1,7 @@
 // The capability review of an install: per package name, what it could do before and what it can
 // do after, its install scripts and the warnings, and whether that widens anything (an escalation,
 // which needs a human's acceptance).
+import { createHash } from 'node:crypto';
 import { mergeByName, scriptsKey, throughDependencies, union, type CopyAnalysis, type Evidence } from '../analyze/index.js';
 import { describeEntry, gained, normalizeEntry, type Lock, type PackagePolicy, type Policy } from '../policy/index.js';
 import type { InstallPlan } from './plan.js';
@@ -48,6 +49,12 @@ export interface Review {
   /** Names no longer installed anywhere. */
   removed: string[];
   escalations: number;
+  /**
+   * Names exactly what needs acceptance (each widening package: versions, tarball integrity, what it
+   * gains, its scripts and warnings): `npsm --accept=<id>` accepts that and nothing else, so a tree
+   * that changed between the review and the acceptance (a version published in between) is refused.
+   */
+  id: string;
 }
 
 export type WarningCheck = (copy: { name: string; packageName: string; version: string; previousVersion?: string }) => InstallWarning[];
@@ -75,7 +82,7 @@ export function reviewInstall(input: {
 }): Review {
   const { plan, staged, policy, lock } = input;
   const touched = new Set(plan.changes.map((c) => c.name));
-  const out: Review = { packages: [], entries: Object.create(null) as Record<string, PackagePolicy>, removed: [], escalations: 0 };
+  const out: Review = { packages: [], entries: Object.create(null) as Record<string, PackagePolicy>, removed: [], escalations: 0, id: '' };
   const lockRecords = Object.values(lock?.packages ?? {});
   // What each touched name can do after the install, from its fresh analysis; then widened by what
   // it reaches through the packages it loads, as init does for the whole tree (through.ts).
@@ -147,7 +154,16 @@ export function reviewInstall(input: {
     if (review.escalations.length) out.escalations++;
     out.packages.push(review);
   }
+  out.id = reviewId(out, plan);
   return out;
+}
+
+function reviewId(review: Review, plan: InstallPlan): string {
+  const widening = review.packages.filter((p) => p.escalations.length).map((p) => [
+    p.name, p.to, plan.changes.filter((c) => c.name === p.name).map((c) => [c.location, c.to?.integrity ?? null]),
+    p.gained.map((g) => g.capability), p.scripts.map((s) => [s.event, s.command, s.allowed]), p.escalations,
+  ]);
+  return createHash('sha256').update(JSON.stringify(widening)).digest('hex').slice(0, 12);
 }
 
 function dedupeWarnings(list: InstallWarning[]): InstallWarning[] {

@@ -31,7 +31,8 @@ export const USAGE = `npsm [install|ci|update|uninstall] [npm arguments…] [--a
   npsm uninstall <pkg>…   npm uninstall (removals never need review)
   npsm rebuild [<pkg>…]   run the allowed, reviewed install scripts again
 
-  --accept                accept the capability changes shown (for CI after a review; on a TTY you are asked)
+  --accept=ID             accept exactly the capability changes of review ID, which npsm prints when it refuses
+  --accept                accept whatever capability changes there are (on a TTY you are asked instead)
   --allow-scripts <names> allow these packages' install scripts (comma-separated), recorded in the policy
   --min-release-age <days>  flag versions published less than this long ago (npm's own option; default 1)
   --json                  one JSON document on stdout
@@ -47,7 +48,7 @@ export const installCommand: Command<GateResult | RebuildResult> = {
   options: {},
   rawArgs: true,
   async run(_values, argv, display) {
-    let accept = false;
+    let accept: boolean | string = false;
     let json = false;
     const npmArgs: string[] = [];
     let sub: NpmCommand | null = null;
@@ -58,6 +59,10 @@ export const installCommand: Command<GateResult | RebuildResult> = {
     for (let i = 0; i < argv.length; i++) {
       const a = argv[i]!;
       if (a === '--accept' || a === '--yes' || a === '-y') accept = true;
+      else if (a.startsWith('--accept=')) {
+        accept = a.slice('--accept='.length);
+        if (!/^[0-9a-f]{12}$/.test(accept)) throw new CliError('USAGE', `--accept=: expected the review id npsm printed (12 hex digits), got ${JSON.stringify(accept.slice(0, 40))}`);
+      }
       else if (a === '--json') json = true;
       else if (a === '--allow-scripts' || a.startsWith('--allow-scripts=')) {
         const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
@@ -196,7 +201,7 @@ function printResult(r: GateResult, d: Display): void {
     d.out(c.red(`npsm: refused: ${r.reason}.`));
     const names = r.review.packages.filter((p) => p.escalations.length).map((p) => `${p.name} (${p.escalations.join('; ')})`);
     for (const n of names) d.out(`  ${n}`);
-    d.out(`  node_modules, package.json and the lockfile are unchanged. After reviewing the above, run again with --accept.`);
+    d.out(`  node_modules, package.json and the lockfile are unchanged. After reviewing the above, run again with --accept=${r.review.id} (exactly these changes; --accept takes whatever is there then).`);
     if (r.firstRun) d.out(`  This project has no packsec.policy.json yet: \`packsec init\` records what is installed now, so that npsm only asks about what changes.`);
     return;
   }
