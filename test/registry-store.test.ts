@@ -71,6 +71,28 @@ for (const kind of kinds) {
       store = await kind.fresh();
     });
 
+    it('lets one of two first publishes in one new scope claim it, however they interleave', async () => {
+      store = await kind.fresh();
+      await createUserToken(store, 'alice');
+      await createUserToken(store, 'bob');
+      // Every listing of the packages takes a while: without the scope's lock both publishes would
+      // find the scope empty and both land.
+      const slow = (s: RegistryStore): RegistryStore => new Proxy(s, {
+        get(target, key) {
+          if (key === 'listPackages') return async () => { const names = await target.listPackages(); await new Promise((r) => setTimeout(r, 50)); return names; };
+          if (key === 'withLock') return (k: string, fn: (inner: RegistryStore) => Promise<unknown>) => target.withLock(k, (inner) => fn(slow(inner)));
+          const value = Reflect.get(target, key) as unknown;
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+      const reg = registryOn(slow(store));
+      const publish = (user: string, name: string) => addVersion(reg, { name, version: '1.0.0', manifest: { name, version: '1.0.0' }, tarball: tarballOf(name, '1.0.0'), tag: 'latest', npmUser: { name: user } });
+      const results = await Promise.allSettled([publish('alice', '@race/a'), publish('bob', '@race/b')]);
+      assert.deepEqual(results.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
+      const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      assert.match((refused.reason as Error).message, /may not publish in @race/);
+    });
+
     it('keeps package records and lists their names in code-unit order', async () => {
       store = await kind.fresh();
       assert.equal(await store.readPackage('left-pad'), null);

@@ -161,7 +161,7 @@ export async function addVersion(reg: Registry<RegistryStore>, input: NewVersion
   }
   const at = input.time ?? reg.now();
   const pending = input.stage === true || reg.approval === 'required';
-  return reg.store.withLock(name, async (store) => {
+  const publish = (outer: RegistryStore) => outer.withLock(name, async (store) => {
     const existing = await store.readPackage(name);
     if (existing && !input.trusted) requireMaintainer(existing, input.npmUser.name);
     if (!existing && !input.trusted) await requireScopeMember(store, name, input.npmUser.name);
@@ -205,6 +205,9 @@ export async function addVersion(reg: Registry<RegistryStore>, input: NewVersion
     if (v.stageId) await store.writeStage({ id: v.stageId, packageName: name, version });
     return { state: v.state, integrity: v.integrity, ...(v.stageId ? { stageId: v.stageId } : {}) };
   });
+  // A scoped publish holds its scope too (before the package, always in that order): two first
+  // publishes in one new scope by different people cannot both claim it.
+  return name.startsWith('@') && !input.trusted ? reg.store.withLock(name.slice(0, name.indexOf('/') + 1), publish) : publish(reg.store);
 }
 
 /**
