@@ -2,7 +2,7 @@
 // own), a project whose .npmrc points there, and npsm run as a CLI with npm's own arguments.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import type { ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, lstatSync, readFileSync, readdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -123,6 +123,29 @@ describe('npsm install', () => {
     const lock = JSON.parse(readFileSync(join(dir, 'packsec.lock.json'), 'utf8'));
     assert.match(lock.packages['node_modules/plain-pad'].integrity, /^sha512-/);
     assert.match(lock.packages['node_modules/plain-pad'].files['index.js'], /^sha256-/);
+  });
+
+  it('asks on a terminal: no (or just Enter) changes nothing, yes installs', { skip: existsSync('/usr/bin/script') ? false : 'needs script(1) from util-linux for a terminal' }, () => {
+    const dir = project();
+    assert.equal(npsm(['plain-pad'], dir).code, 0);
+    const before = state(dir);
+    // script(1) gives npsm a pseudo-terminal and types the answer into it.
+    const onTerminal = (answer: string) => {
+      const command = [process.execPath, join(repoRoot, 'bin', 'npsm.js'), 'helper@1.0.0'].map((a) => `'${a}'`).join(' ');
+      const env: NodeJS.ProcessEnv = { ...process.env, npm_config_cache: npmCache, npm_config_userconfig: join(dir, '.npmrc-user'), NO_COLOR: '1' };
+      delete env.CI;
+      return spawnSync('script', ['-qec', command, '/dev/null'], { cwd: dir, env, input: answer, encoding: 'utf8', timeout: 120_000 });
+    };
+    for (const answer of ['n\n', '\n']) {
+      const no = onTerminal(answer);
+      assert.equal(no.status, 1, no.stdout);
+      assert.match(no.stdout, /helper@1\.0\.0 \(new\)[\s\S]*1 package widens what dependencies can do\. Install anyway\? \[y\/N\]/);
+      assert.match(no.stdout, /refused: declined at the prompt/);
+      assert.equal(state(dir), before);
+    }
+    const yes = onTerminal('y\n');
+    assert.equal(yes.status, 0, yes.stdout);
+    assert.deepEqual(policyOf(dir).packages.helper, { builtins: ['os.platform'] });
   });
 
   it('refuses a new package with capabilities without a TTY, changing nothing; --accept=<review id> installs exactly that', () => {
