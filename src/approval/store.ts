@@ -1,6 +1,7 @@
 // Rows of the approval tables (groups, members, invites, requests, approvals) and the statements that
 // read and change them. Each takes the Sql to run on, so the service can combine them in one transaction;
 // every state change is a single conditional statement, so two gateways never both make it.
+import { scopeOf } from '../registry/names.js';
 import { iso, type Sql } from './db.js';
 import type { Approval, Group, RequestStatus } from './rule.js';
 
@@ -74,10 +75,8 @@ const request = (r: RequestRow): RequestRecord => ({
   settledAt: r.settled_at === null ? null : iso(r.settled_at), settledBy: r.settled_by, reason: r.reason,
 });
 
-/** The scope a package name belongs to ("@acme" for "@acme/x"), or null for an unscoped name. */
-export function scopeOf(name: string): string | null {
-  return name.startsWith('@') ? name.slice(0, name.indexOf('/')) : null;
-}
+// Approval groups belong to a package or to its scope, as the registry names them.
+export { scopeOf };
 
 /** The groups that apply to a package: its own and its scope's, oldest first. */
 export async function groupsFor(sql: Sql, packageName: string): Promise<GroupRecord[]> {

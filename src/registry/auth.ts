@@ -2,7 +2,7 @@
 // SHA-256, and the one function that turns an Authorization header into a user (or a refusal).
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { RegistryError } from './errors.js';
-import { validatePackageName, validateUserName } from './names.js';
+import { scopeOf, validatePackageName, validateUserName } from './names.js';
 import type { FileStore, TokenRecord, UserRecord } from './storage.js';
 import { then, type Answer, type RegistryStore } from './store.js';
 
@@ -70,7 +70,7 @@ export function tokenPackages(list: unknown, what = 'packages'): string[] {
  */
 export function checkTokenWrites(token: TokenRecord | undefined, name: string): void {
   if (!token?.packages) return;
-  const scope = name.startsWith('@') ? name.slice(0, name.indexOf('/')) : null;
+  const scope = scopeOf(name);
   if (token.packages.includes(name) || (scope !== null && token.packages.includes(scope))) return;
   throw new RegistryError('FORBIDDEN', `this token may write only ${token.packages.join(', ')}, not ${name}`);
 }

@@ -57,6 +57,11 @@ export function validateUserName(name: unknown): string {
   return name;
 }
 
+/** The scope a package name belongs to ("@acme" for "@acme/x"), or null for an unscoped name. */
+export function scopeOf(name: string): string | null {
+  return name.startsWith('@') ? name.slice(0, name.indexOf('/')) : null;
+}
+
 /** The tarball file name npm uses: the name without its scope, a dash, the version. */
 export function tarballFileName(name: string, version: string): string {
   return `${name.slice(name.indexOf('/') + 1)}-${version}.tgz`;

@@ -2,7 +2,7 @@
 // between states, change dist-tags, deprecations and maintainers. The server and seedPackage share it.
 import { createHash, randomUUID } from 'node:crypto';
 import { RegistryError } from './errors.js';
-import { tarballFileName, validatePackageName, validateTag, validateUserName, validateVersion } from './names.js';
+import { scopeOf, tarballFileName, validatePackageName, validateTag, validateUserName, validateVersion } from './names.js';
 import { signVersion, type SigningKey } from './signing.js';
 import type { Attestation, PackageRecord, Person, VersionRecord, VersionState } from './storage.js';
 import type { RegistryStore } from './store.js';
@@ -62,15 +62,15 @@ export interface Added {
  * belongs to the people who publish in it, as on npmjs; the first to publish in a scope claims it).
  */
 async function requireScopeMember(store: RegistryStore, name: string, user: string): Promise<void> {
-  if (!name.startsWith('@')) return;
-  const scope = name.slice(0, name.indexOf('/') + 1);
-  const others = (await store.listPackages()).filter((n) => n.startsWith(scope) && n !== name);
+  const scope = scopeOf(name);
+  if (scope === null) return;
+  const others = (await store.listPackages()).filter((n) => n !== name && scopeOf(n) === scope);
   if (!others.length) return;
   for (const other of others) {
     const record = await store.readPackage(other);
     if (record && isMaintainer(record, user)) return;
   }
-  throw new RegistryError('FORBIDDEN', `${user} may not publish in ${scope.slice(0, -1)}: it belongs to the maintainers of ${others.slice(0, 3).join(', ')}${others.length > 3 ? ` and ${others.length - 3} more` : ''}`);
+  throw new RegistryError('FORBIDDEN', `${user} may not publish in ${scope}: it belongs to the maintainers of ${others.slice(0, 3).join(', ')}${others.length > 3 ? ` and ${others.length - 3} more` : ''}`);
 }
 
 export function isMaintainer(record: PackageRecord, user: string): boolean {
@@ -207,7 +207,9 @@ export async function addVersion(reg: Registry<RegistryStore>, input: NewVersion
   });
   // A scoped publish holds its scope too (before the package, always in that order): two first
   // publishes in one new scope by different people cannot both claim it.
-  return name.startsWith('@') && !input.trusted ? reg.store.withLock(name.slice(0, name.indexOf('/') + 1), publish) : publish(reg.store);
+  // (The scope's lock key ends with "/": no package is named so.)
+  const scope = scopeOf(name);
+  return scope !== null && !input.trusted ? reg.store.withLock(`${scope}/`, publish) : publish(reg.store);
 }
 
 /**
