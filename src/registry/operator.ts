@@ -2,7 +2,7 @@
 // holds the folder's embedded database (one process only), through that server's admin socket.
 import { addAdvisory, type NewAdvisory } from './advisories.js';
 import { AdminError, adminCall, type AdminHandler } from './admin.js';
-import { createUserToken, tokenPackages } from './auth.js';
+import { createUserToken } from './auth.js';
 import { RegistryError, REGISTRY_ERRORS, type RegistryErrorCode } from './errors.js';
 import { storeKind } from './folder.js';
 import { validateUserName } from './names.js';
@@ -50,11 +50,11 @@ export function operatorHandlers(store: RegistryStore): Record<string, AdminHand
   return {
     token: (args) => {
       const email = text(args, 'email', false);
-      const packages = args.packages === undefined ? undefined : tokenPackages(args.packages);
-      const days = args.expiresInDays === undefined ? undefined : Number(args.expiresInDays);
+      // The packages and days are checked where every token is made (newToken).
       return makeToken(store, {
         user: text(args, 'user', true)!, readonly: args.readonly === true, ...(email ? { email } : {}),
-        ...(packages ? { packages } : {}), ...(days !== undefined ? { expiresInDays: days } : {}),
+        ...(args.packages !== undefined ? { packages: args.packages as string[] } : {}),
+        ...(args.expiresInDays !== undefined ? { expiresInDays: Number(args.expiresInDays) } : {}),
       });
     },
     'advisory-add': async (args) => {
