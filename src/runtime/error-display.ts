@@ -66,16 +66,17 @@ export function fixErrorDisplay(console: Console, process: NodeJS.Process, write
   // after this); a frozen one is printed here instead.
   process.on('uncaughtExceptionMonitor', (err) => {
     if (process.listenerCount('uncaughtException') > 0 || !types.isNativeError(err)) return;
+    const shown = displayable(err) as object;
     if (Object.isExtensible(err)) {
       try {
-        Object.defineProperty(err, 'constructor', { value: (err as Error).constructor, enumerable: false, configurable: true });
-        for (const key of ['cause', 'errors'] as const) {
-          const inner = (err as unknown as Record<string, unknown>)[key];
-          if (Object.hasOwn(err, key) && inner !== undefined) Object.defineProperty(err, key, { value: Array.isArray(inner) ? inner.map((e) => displayable(e)) : displayable(inner), enumerable: Object.keys(err).includes(key), configurable: true });
+        // What the stand-in adds (the constructor, and stand-ins for the cause and inner errors), on the error itself.
+        for (const key of ['constructor', 'cause', 'errors']) {
+          const own = Object.getOwnPropertyDescriptor(shown, key);
+          if (own) Object.defineProperty(err, key, { ...own, configurable: true });
         }
         return;
       } catch { /* printed below */ }
     }
-    write(`${inspect(displayable(err))}\n`);
+    write(`${inspect(shown)}\n`);
   });
 }
