@@ -1,11 +1,10 @@
 // Signed maintainer notices in `packsec status`: reading the registry's answer without trusting it, and
 // checking each notice's signature against the registry's keys (/-/npm/v1/keys). Only a notice whose
 // signature verifies is shown as the maintainers'; any other is reported as not verifying, never as signed.
-import { verify } from 'node:crypto';
 import { cleanText, own } from '../install/packument.js';
 import { isSeverity, type Severity } from '../util/advisory.js';
 import { noticeMessage, type SecurityNotice } from '../util/notice.js';
-import type { RegistryKey } from '../verify/signatures.js';
+import { signatureMatches, type RegistryKey } from '../verify/signatures.js';
 import { failsAt, readBulkLists, type AuditLevel, type BulkLists } from './advisories.js';
 
 /**
@@ -30,7 +29,6 @@ type RawNotice = Omit<SecurityNotice, 'severity'> & { severity: string };
 export type NoticeAnswer = BulkLists<RawNotice>;
 
 const FIELDS = ['id', 'packageName', 'version', 'severity', 'title', 'body', 'author', 'createdAt', 'keyid', 'signature'] as const;
-const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 function readNotice(v: unknown): RawNotice | undefined {
   const out: Partial<Record<(typeof FIELDS)[number], string>> = {};
@@ -56,14 +54,9 @@ function whyNot(n: RawNotice, keys: RegistryKey[] | { error: string }): string |
   const created = Date.parse(n.createdAt);
   if (Number.isNaN(created)) return 'its date cannot be read';
   if (key.expires && created >= key.expires.getTime()) return `key ${key.keyid} expired ${key.expires.toISOString()}, before the notice's date`;
-  if (n.signature.length > 1024 || !BASE64.test(n.signature)) return 'its signature is not base64';
-  let ok = false;
-  try {
-    ok = verify('sha256', Buffer.from(noticeMessage(n)), key.publicKey, Buffer.from(n.signature, 'base64'));
-  } catch {
-    ok = false;
-  }
-  return ok ? null : `its signature does not match its text (key ${key.keyid}): it was changed after signing, or not signed by this registry`;
+  const matches = signatureMatches(key.publicKey, noticeMessage(n), n.signature);
+  if (matches === 'malformed') return 'its signature is not base64';
+  return matches === 'ok' ? null : `its signature does not match its text (key ${key.keyid}): it was changed after signing, or not signed by this registry`;
 }
 
 /** Line breaks kept, everything else a terminal would act on dropped; at most a few thousand characters. */

@@ -93,6 +93,19 @@ export function parseRegistryKeys(json: unknown, source: string): RegistryKey[] 
   return keys;
 }
 
+/**
+ * Whether `sig` (base64, as registries send it) is `publicKey`'s ECDSA-SHA256 signature of `message`:
+ * 'malformed' when it is not base64 of a sensible length. Never throws.
+ */
+export function signatureMatches(publicKey: KeyObject, message: string, sig: string): 'ok' | 'malformed' | 'mismatch' {
+  if (sig.length > 1024 || !BASE64.test(sig)) return 'malformed';
+  try {
+    return verify('sha256', Buffer.from(message), publicKey, Buffer.from(sig, 'base64')) ? 'ok' : 'mismatch';
+  } catch {
+    return 'mismatch';
+  }
+}
+
 /** One listed signature: the key that verified it, or why it does not verify. */
 function checkOne(keys: RegistryKey[], v: SignedVersion, entry: unknown, index: number): { keyid: string } | { reason: string } {
   const where = `dist.signatures[${index}]`;
@@ -107,15 +120,9 @@ function checkOne(keys: RegistryKey[], v: SignedVersion, entry: unknown, index: 
     const when = v.publishedAt ? `published ${v.publishedAt.toISOString()}` : 'of unknown publish time';
     return { reason: `${where}: key ${keyid} expired ${key.expires.toISOString()}, and this version was ${when}` };
   }
-  if (sig.length > 1024 || !BASE64.test(sig)) return { reason: `${where}.sig is not base64` };
-  const message = Buffer.from(`${v.name}@${v.version}:${v.integrity}`);
-  let ok = false;
-  try {
-    ok = verify('sha256', message, key.publicKey, Buffer.from(sig, 'base64'));
-  } catch {
-    ok = false;
-  }
-  return ok ? { keyid } : { reason: `${where} does not match ${v.name}@${v.version} with integrity ${v.integrity} (key ${keyid})` };
+  const matches = signatureMatches(key.publicKey, `${v.name}@${v.version}:${v.integrity}`, sig);
+  if (matches === 'malformed') return { reason: `${where}.sig is not base64` };
+  return matches === 'ok' ? { keyid } : { reason: `${where} does not match ${v.name}@${v.version} with integrity ${v.integrity} (key ${keyid})` };
 }
 
 /**
