@@ -139,19 +139,18 @@ export class Integrity {
     if (own?.name === name && isInside(file, own.root)) return null; // a package importing itself by name
     // Node takes the first node_modules folder upwards that holds the name. Found in one by path, there
     // was no link on the way (npm's layout), unless a locked copy before it was passed over.
-    // (Every resolution asks: walked upwards without building the list, which only the rare case needs.)
     let passedOver: string | null = null;
-    for (let d = parentDir, up = dirname(d); ; d = up, up = dirname(d)) {
-      if (!d.endsWith(NODE_MODULES)) {
-        const candidate = join(d, 'node_modules', name);
-        if (isInside(file, candidate)) return passedOver ?? candidate;
-        if (passedOver === null && this.has(this.lock.rel(candidate))) passedOver = candidate;
-      }
-      if (up === d) break;
+    for (const dir of lookupDirs(parentDir)) {
+      const candidate = join(dir, name);
+      if (isInside(file, candidate)) return passedOver ?? candidate;
+      if (passedOver === null && this.has(this.lock.rel(candidate))) passedOver = candidate;
     }
     // Found through a link (pnpm's layout, a workspace): Node took the first candidate there is.
-    const candidates = lookupDirs(parentDir).map((dir) => join(dir, name));
-    return candidates.find((candidate) => this.has(this.lock.rel(candidate)) || this.powers.lstat(candidate)) ?? null;
+    for (const dir of lookupDirs(parentDir)) {
+      const candidate = join(dir, name);
+      if (this.has(this.lock.rel(candidate)) || this.powers.lstat(candidate)) return candidate;
+    }
+    return null;
   }
 
   /** The copy in `folder` (a real path), checked against the lock on first use. */
@@ -233,10 +232,10 @@ function shown(what: string, files: string[]): string[] {
 }
 
 /** The node_modules folders Node looks in for a package, from `dir` upwards (Module._nodeModulePaths). */
-function lookupDirs(dir: string): string[] {
-  const dirs: string[] = [];
-  for (let d = dir; ; d = dirname(d)) {
-    if (!d.endsWith(NODE_MODULES)) dirs.push(join(d, 'node_modules'));
-    if (dirname(d) === d) return dirs;
+function* lookupDirs(dir: string): Generator<string> {
+  // Lazily: every resolution asks, and most stop at the first or second folder.
+  for (let d = dir, up = dirname(d); ; d = up, up = dirname(d)) {
+    if (!d.endsWith(NODE_MODULES)) yield join(d, 'node_modules');
+    if (up === d) return;
   }
 }
